@@ -1,0 +1,150 @@
+"""`rag`: ingest, ask, documents, serve, eval. Errors are one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rag.settings import Settings, SettingsError, load_settings
+
+
+class UsageError(Exception):
+    """A bad argument the user can fix; printed as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return int(args.run(args, settings) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (SettingsError, UsageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the promise: one clear line, never a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _service(settings: Settings):  # imported late: `rag --help` stays instant
+    from rag.service import RagService
+
+    return RagService(settings)
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    if args.rebuild:
+        service.rebuild()
+    report = service.ingest_paths([Path(p) for p in args.paths], prune=args.prune,
+                                  progress=not args.quiet)
+    for label in ("added", "updated", "unchanged", "removed"):
+        for name in getattr(report, label):
+            print(f"{label:9} {name}")
+    for name, reason in report.skipped:
+        print(f"{'skipped':9} {name}: {reason}")
+    print(report.summary())
+    written = report.added or report.updated or report.unchanged
+    return 1 if report.skipped and not written else 0
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.question.strip():
+        raise UsageError("the question is empty")
+    answer = _service(settings).ask(args.question, top_k=args.top_k, mode=args.answerer)
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.answer)
+    for c in answer.citations:
+        print(f"\n[{c.n}] {c.source}  chars {c.start}-{c.end}  score {c.score:.3f}")
+        print(textwrap.indent(textwrap.fill(c.text, 96), "    "))
+    return 0
+
+
+def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
+    service = _service(settings)
+    if args.remove:
+        by_name = {d.source: d.doc_id for d in service.documents()}
+        for ref in args.remove:
+            doc_id = by_name.get(ref, ref)
+            if not service.delete_document(doc_id):
+                raise UsageError(f"no document with id or file name '{ref}'")
+            print(f"removed   {ref}")
+        return 0
+    docs = service.documents()
+    for d in docs:
+        print(f"{d.doc_id}  {d.chunks:4d} chunks  {d.chars:7d} chars  {d.source}  {d.title[:50]}")
+    print(f"{len(docs)} documents")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.api.server import serve
+
+    serve(settings, host=args.host or settings.host, port=args.port or settings.port)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.runner import run_from_cli
+
+    return run_from_cli(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Q&A over news articles, with citations.")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+
+    def add(name: str, run: Callable[..., int], help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(run=run)
+        return sp
+
+    sp = add("ingest", cmd_ingest, "Add or update files and folders (.txt .md .html .pdf).")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp.add_argument("--prune", action="store_true",
+                    help="remove documents whose files are not among PATHs")
+    sp.add_argument("--rebuild", action="store_true",
+                    help="drop the index first (needed after changing the embedding model)")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    sp = add("ask", cmd_ask, "Answer a question from the articles, with citations.")
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true", help="print the API's JSON response")
+    sp.add_argument("--top-k", type=_positive, default=None, help="passages to retrieve")
+    sp.add_argument("--answerer", choices=["extractive", "llm"], default=None,
+                    help="override RAG_LLM for this question")
+
+    sp = add("documents", cmd_documents, "List the ingested documents, or remove some.")
+    sp.add_argument("--remove", nargs="+", metavar="DOC", help="doc_id or file name")
+
+    sp = add("serve", cmd_serve, "Serve the HTTP API and the chat UI.")
+    sp.add_argument("--host", default=None)
+    sp.add_argument("--port", type=int, default=None)
+
+    sp = add("eval", cmd_eval, "Run the eval set and write a report.")
+    from eval.cli_args import add_eval_arguments
+
+    add_eval_arguments(sp)
+    return p
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Providers behind the service: embeddings, the Chroma store, the LLM."""

@@ -1,0 +1,211 @@
+"""Chroma as the store: one collection of chunks, one registry of documents.
+
+Write protocol (so a crash never leaves a half-written document visible):
+1. the new version's chunks are added under ids that include its content hash;
+2. the document's registry record is upserted: this is the commit point;
+3. chunks of any other version of that document are deleted.
+Queries only return chunks whose hash matches the registry, and `repair()` (run
+before every ingest) deletes what an interrupted write left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from rag.schemas import DocumentInfo, Passage
+from rag.settings import Settings
+
+_REGISTRY_SUFFIX = "__documents"
+_PLACEHOLDER_VECTOR = [1.0]  # the registry is never searched by vector
+
+
+class StoreError(RuntimeError):
+    """The store is unreachable or unusable; the message says what to do."""
+
+
+class EmbeddingMismatchError(StoreError):
+    pass
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    text: str
+    start: int
+    end: int
+
+
+def connect(settings: Settings) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.data_dir / "chroma"),
+                                         settings=chroma_settings)
+    except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants
+        where = (f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
+                 if settings.chroma_host else f"embedded Chroma in {settings.data_dir}")
+        raise StoreError(f"cannot open the {where}: {exc}") from None
+
+
+class ChunkStore:
+    def __init__(self, client: ClientAPI, collection: str, embedding_model: str) -> None:
+        self._client = client
+        self._name = collection
+        self._embedding_model = embedding_model
+        self._chunks: Collection | None = None
+        self._registry: Collection | None = None
+
+    # -- collections -------------------------------------------------------------------
+
+    @property
+    def chunks(self) -> Collection:
+        if self._chunks is None:
+            self._chunks = self._client.get_or_create_collection(
+                self._name,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        return self._chunks
+
+    @property
+    def registry(self) -> Collection:
+        if self._registry is None:
+            self._registry = self._client.get_or_create_collection(
+                self._name + _REGISTRY_SUFFIX, embedding_function=None
+            )
+        return self._registry
+
+    def built_with(self) -> str | None:
+        """The embedding model that built the collection, or None while it is empty."""
+        return (self.chunks.metadata or {}).get("embedding_model")
+
+    def check_embedding_model(self) -> None:
+        built = self.built_with()
+        if built and built != self._embedding_model and self.chunks.count() > 0:
+            raise EmbeddingMismatchError(
+                f"the collection '{self._name}' was built with the embedding model '{built}' "
+                f"but '{self._embedding_model}' is configured; re-ingest with "
+                f"`rag ingest --rebuild PATH...` (or set RAG_COLLECTION to a new name)"
+            )
+
+    def heartbeat(self) -> None:
+        try:
+            self._client.heartbeat()
+            _ = self.chunks.count()
+        except Exception as exc:
+            raise StoreError(f"Chroma is not reachable: {exc}") from None
+
+    def drop_all(self) -> None:
+        """Delete both collections (used by --rebuild with another embedding model)."""
+        for name in (self._name, self._name + _REGISTRY_SUFFIX):
+            with contextlib.suppress(Exception):  # absent already
+                self._client.delete_collection(name)
+        self._chunks = self._registry = None
+
+    # -- documents -----------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        got = self.registry.get(include=["metadatas"])
+        docs = [_doc_info(doc_id, meta) for doc_id, meta in
+                zip(got["ids"], got["metadatas"] or [], strict=True)]
+        return sorted(docs, key=lambda d: d.source)
+
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        got = self.registry.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return _doc_info(doc_id, (got["metadatas"] or [{}])[0])
+
+    def document_text(self, doc_id: str) -> str | None:
+        got = self.registry.get(ids=[doc_id], include=["documents"])
+        return (got["documents"] or [None])[0] if got["ids"] else None
+
+    def write_document(self, *, doc_id: str, source: str, title: str, text: str,
+                       content_hash: str, chunks: list[ChunkRecord],
+                       embeddings: list[list[float]]) -> None:
+        self.check_embedding_model()
+        if self.built_with() != self._embedding_model:  # new, or emptied: record who builds it
+            self.chunks.modify(metadata={"embedding_model": self._embedding_model})
+        version = content_hash[:12]
+        metas: list[dict[str, Any]] = [
+            {"doc_id": doc_id, "source": source, "content_hash": content_hash,
+             "start": c.start, "end": c.end, "chunk_index": i}
+            for i, c in enumerate(chunks)
+        ]
+        ids = [f"{doc_id}:{version}:{i:05d}" for i in range(len(chunks))]
+        batch = self._client.get_max_batch_size()
+        for lo in range(0, len(ids), batch):
+            hi = lo + batch
+            self.chunks.upsert(ids=ids[lo:hi], embeddings=embeddings[lo:hi],  # type: ignore[arg-type]
+                               documents=[c.text for c in chunks[lo:hi]], metadatas=metas[lo:hi])
+        self.registry.upsert(  # the commit point
+            ids=[doc_id], embeddings=[_PLACEHOLDER_VECTOR], documents=[text],
+            metadatas=[{"source": source, "title": title, "content_hash": content_hash,
+                        "chars": len(text), "chunks": len(chunks),
+                        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds")}],
+        )
+        self.chunks.delete(where={"$and": [{"doc_id": doc_id},
+                                           {"content_hash": {"$ne": content_hash}}]})
+
+    def delete_document(self, doc_id: str) -> bool:
+        if self.document(doc_id) is None:
+            return False
+        self.registry.delete(ids=[doc_id])  # the commit point: its chunks stop being returned
+        self.chunks.delete(where={"doc_id": doc_id})
+        return True
+
+    def repair(self) -> int:
+        """Delete chunks no committed document version owns. Returns how many."""
+        current = {d.doc_id: d.content_hash for d in self.documents()}
+        got = self.chunks.get(include=["metadatas"])
+        orphans = [cid for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
+                   if current.get(str(meta.get("doc_id"))) != meta.get("content_hash")]
+        if orphans:
+            self.chunks.delete(ids=orphans)
+        return len(orphans)
+
+    # -- search --------------------------------------------------------------------------
+
+    def query(self, embedding: list[float], top_k: int) -> list[Passage]:
+        self.check_embedding_model()
+        count = self.chunks.count()
+        if count == 0:
+            return []
+        # Over-fetch a little: chunks of an uncommitted version are filtered out below.
+        res = self.chunks.query(query_embeddings=[embedding], n_results=min(count, top_k * 2),
+                                include=["documents", "metadatas", "distances"])
+        ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
+        metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
+        doc_ids = sorted({str(m["doc_id"]) for m in metas})
+        reg = self.registry.get(ids=doc_ids, include=["metadatas"])
+        committed = {i: (m or {}).get("content_hash")
+                     for i, m in zip(reg["ids"], reg["metadatas"] or [], strict=True)}
+        passages = [
+            Passage(source=str(m["source"]), doc_id=str(m["doc_id"]), chunk_id=cid, text=text,
+                    start=int(m["start"]), end=int(m["end"]),  # type: ignore[arg-type]
+                    score=round(1.0 - float(dist), 4))
+            for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
+            if committed.get(str(m["doc_id"])) == m["content_hash"]
+        ]
+        return passages[:top_k]
+
+
+def _doc_info(doc_id: str, meta: Any) -> DocumentInfo:
+    meta = dict(meta or {})
+    return DocumentInfo(doc_id=doc_id, source=str(meta.get("source", "")),
+                        title=str(meta.get("title", "")),
+                        content_hash=str(meta.get("content_hash", "")),
+                        chars=int(meta.get("chars", 0)), chunks=int(meta.get("chunks", 0)),
+                        ingested_at=str(meta.get("ingested_at", "")))

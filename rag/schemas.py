@@ -1,0 +1,55 @@
+"""The shapes that cross module boundaries: passages, citations, answers, documents.
+
+These are also the HTTP API's response bodies, so they follow DESIGN.md's contract.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Passage(BaseModel):
+    """A span of one article: a retrieved chunk, or a sentence an answer quotes."""
+
+    source: str = Field(description="The article's file name.")
+    doc_id: str
+    chunk_id: str
+    text: str
+    start: int = Field(description="Character offset of `text` in the article's text.")
+    end: int
+    score: float
+
+
+class Citation(Passage):
+    n: int = Field(description="The [n] marker in the answer that points here.")
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant", "system"]
+    content: str
+
+
+class Timings(BaseModel):
+    retrieve: float = 0.0
+    generate: float = 0.0
+    total: float = 0.0
+
+
+class Answer(BaseModel):
+    answer: str
+    refused: bool
+    mode: Literal["extractive", "llm"]
+    citations: list[Citation]
+    timings_ms: Timings = Field(default_factory=Timings)
+
+
+class DocumentInfo(BaseModel):
+    doc_id: str
+    source: str
+    title: str
+    content_hash: str
+    chars: int
+    chunks: int
+    ingested_at: str

@@ -1,0 +1,109 @@
+"""The one object the CLI, the API, the UI and the eval harness call.
+
+It owns the components (store, embedder, answerers) and wires a request through
+retrieval, then answering. Nothing above it touches Chroma or the LLM.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from ingest.pipeline import Ingestor, IngestReport
+from rag.answering import AnswerDraft, Answerer, TextDelta
+from rag.answering.extractive import ExtractiveAnswerer
+from rag.components.embedding import build_embedding_model
+from rag.components.store import ChunkStore, connect
+from rag.retrieval import Retriever, search_query
+from rag.schemas import Answer, DocumentInfo, Passage, Timings, Turn
+from rag.settings import Settings
+
+
+class RagService:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.embedder = build_embedding_model(settings)
+        self.store = ChunkStore(connect(settings), settings.collection, self.embedder.name)
+        self.retriever = Retriever(self.store, self.embedder)
+        self.ingestor = Ingestor(self.store, self.embedder, settings)
+        self.answerers: dict[str, Answerer] = {
+            "extractive": ExtractiveAnswerer(self.embedder, settings.min_answer_score)}
+        if settings.llm == "openai":
+            from rag.answering.generative import GenerativeAnswerer
+
+            self.answerers["llm"] = GenerativeAnswerer(settings)
+        self.default_mode = "llm" if settings.llm == "openai" else "extractive"
+
+    # -- questions -----------------------------------------------------------------------
+
+    def search(self, query: str, top_k: int | None = None) -> list[Passage]:
+        return self.retriever.retrieve(query, top_k or self.settings.top_k)
+
+    def ask(self, question: str, top_k: int | None = None,
+            history: Sequence[Turn] = (), mode: str | None = None) -> Answer:
+        for event in self.ask_stream(question, top_k, history, mode):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("answer stream ended without an answer")  # a bug, not user error
+
+    def ask_stream(self, question: str, top_k: int | None = None,
+                   history: Sequence[Turn] = (),
+                   mode: str | None = None) -> Iterator[TextDelta | Answer]:
+        """Yield the answer's text as it is produced, then the whole Answer."""
+        answerer = self.answerer(mode)
+        t0 = time.perf_counter()
+        passages = self.search(search_query(question, history), top_k)
+        t1 = time.perf_counter()
+        draft: AnswerDraft | None = None
+        for event in answerer.stream(question, passages, history):
+            if isinstance(event, AnswerDraft):
+                draft = event
+            else:
+                yield event
+        t2 = time.perf_counter()
+        assert draft is not None, "answerers end their stream with an AnswerDraft"
+        yield Answer(answer=draft.answer, refused=draft.refused, mode=answerer.mode,
+                     citations=draft.citations,
+                     timings_ms=Timings(retrieve=_ms(t1 - t0), generate=_ms(t2 - t1),
+                                        total=_ms(t2 - t0)))
+
+    def answerer(self, mode: str | None = None) -> Answerer:
+        mode = mode or self.default_mode
+        if mode not in self.answerers:
+            raise ValueError(f"answerer '{mode}' is not configured; "
+                             f"available: {', '.join(self.answerers)}")
+        return self.answerers[mode]
+
+    # -- documents -----------------------------------------------------------------------
+
+    def documents(self) -> list[DocumentInfo]:
+        return self.store.documents()
+
+    def document_text(self, doc_id: str) -> str | None:
+        return self.store.document_text(doc_id)
+
+    def ingest_paths(self, paths: Iterable[Path], prune: bool = False,
+                     progress: bool = True) -> IngestReport:
+        return self.ingestor.ingest_paths(paths, prune=prune, progress=progress)
+
+    def ingest_uploads(self, uploads: Iterable[tuple[str, bytes]]) -> IngestReport:
+        return self.ingestor.ingest_uploads(uploads)
+
+    def delete_document(self, doc_id: str) -> bool:
+        return self.store.delete_document(doc_id)
+
+    def rebuild(self) -> None:
+        """Drop the index, e.g. to re-ingest with another embedding model."""
+        self.store.drop_all()
+
+    def readiness(self) -> dict[str, str]:
+        """Check the store and the default answerer; raises with the reason when not ready."""
+        self.store.heartbeat()
+        self.store.check_embedding_model()
+        self.answerer().check()
+        return {"store": "ok", "answerer": self.default_mode}
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)

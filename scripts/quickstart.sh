@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Set up, index the sample articles, answer an example question, then serve the bot.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/rag ingest data/articles
+.venv/bin/rag ask "Where did Orban and Putin meet during the Belt and Road Forum?"

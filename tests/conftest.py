@@ -1,0 +1,54 @@
+"""Shared fixtures: real components only (embedded Chroma, the packaged MiniLM model)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+import rag  # noqa: F401  (forces offline mode before anything else loads)
+from rag.service import RagService
+from rag.settings import Settings, load_settings
+
+PROJECT = Path(__file__).resolve().parent.parent
+ARTICLES = PROJECT / "data" / "articles"
+
+# Settings come from the test, never from a developer's .env or shell.
+for _name in list(os.environ):
+    if _name.startswith("RAG_") or _name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        del os.environ[_name]
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    return load_settings(_env_file=None, data_dir=data_dir, **overrides)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def articles_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "articles"
+    shutil.copytree(ARTICLES, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def corpus_service(tmp_path_factory: pytest.TempPathFactory) -> RagService:
+    """One service over the sample articles, shared by read-only tests."""
+    service = RagService(make_settings(tmp_path_factory.mktemp("corpus-index")))
+    report = service.ingest_paths([ARTICLES], progress=False)
+    assert len(report.added) == 5, report
+    return service
+
+
+@pytest.fixture
+def fresh_service(tmp_path: Path) -> RagService:
+    """An empty index of its own, for tests that write."""
+    return RagService(make_settings(tmp_path / "index"))
