@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from llama_index.core.node_parser import SentenceSplitter
-
 from rag.components.embedding import Tokenizer
 from rag.components.store import ChunkRecord
 
@@ -18,6 +16,8 @@ def chunk_text(text: str, chunk_size: int, chunk_overlap: int,
 
     `chunk_size` counts the embedding model's own tokens when `tokenizer` is given.
     """
+    from llama_index.core.node_parser import SentenceSplitter  # slow import: ingest only
+
     splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap,
                                 tokenizer=tokenizer)  # type: ignore[arg-type]
     chunks: list[ChunkRecord] = []

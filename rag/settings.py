@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     # Embeddings
     embedding: Literal["local", "openai"] = "local"
     embedding_model: str = Field(
-        "", description="Blank: the packaged all-MiniLM-L6-v2, or text-embedding-3-small."
+        "", description="Blank: the packaged all-MiniLM-L6-v2 (local) or text-embedding-3-small "
+        "(openai); for local, a path to another sentence-transformers model folder."
     )
 
     # Ingest

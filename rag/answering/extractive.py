@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 from rag.answering.base import AnswerDraft, AnswerEvent, TextDelta, refusal
 from rag.components.embedding import EmbeddingModel
@@ -47,7 +46,13 @@ _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|"
     r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|half)\b",
     re.IGNORECASE)
-_SENTENCES = PunktSentenceTokenizer()
+# A sentence ends at . ! or ? (plus closing quotes/brackets) before whitespace and a capital,
+# digit or opening quote, unless the word before is a known abbreviation. (nltk's Punkt does
+# the same, but importing nltk costs seconds on every `rag ask`.)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sen rep gov gen col lt st jr sr inc ltd co corp vs etc jan feb "
+    "mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split())
 
 
 @dataclass(frozen=True)
@@ -91,13 +96,25 @@ def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
 
 def split_sentences(passage: Passage) -> list[Candidate]:
     out = []
-    for lo, hi in _SENTENCES.span_tokenize(passage.text):
+    for lo, hi in sentence_spans(passage.text):
         for piece_lo, piece_hi in _lines(passage.text, lo, hi):
             text = passage.text[piece_lo:piece_hi]
             if len(content_terms(text)) >= 2:
                 out.append(Candidate(passage, text, passage.start + piece_lo,
                                      passage.start + piece_hi))
     return out
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    lo = 0
+    for m in _SENTENCE_END.finditer(text):
+        word = re.search(r"([\w.]+)$", text[lo:m.start()])
+        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            continue  # "Mr. Orban", "U.S. officials", an initial
+        yield lo, m.end()
+        lo = m.end()
+    if text[lo:].strip():
+        yield lo, len(text)
 
 
 def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:

