@@ -32,7 +32,8 @@ class RagService:
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 
-            self.answerers["llm"] = GenerativeAnswerer(settings)
+            self.answerers["llm"] = GenerativeAnswerer(
+                settings, slot_wait_s=settings.llm_queue_timeout_s)
         self.default_mode = "llm" if settings.llm == "openai" else "extractive"
 
     # -- questions -----------------------------------------------------------------------

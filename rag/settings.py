@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(120.0, gt=0)
     llm_max_tokens: int = Field(512, ge=16)
     llm_concurrency: int = Field(4, ge=1, description="LLM calls in flight at once.")
+    llm_queue_timeout_s: float = Field(
+        30.0, ge=0, description="How long a request waits for an LLM slot before a 503.")
     min_answer_score: float = Field(
         0.35, ge=0, le=1, description="Below this the extractive answerer refuses."
     )

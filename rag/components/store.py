@@ -11,6 +11,7 @@ before every ingest) deletes what an interrupted write left behind.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +34,17 @@ class StoreError(RuntimeError):
 
 class EmbeddingMismatchError(StoreError):
     pass
+
+
+@contextlib.contextmanager
+def _chroma_errors(action: str) -> Iterator[None]:
+    """A server gone away or a broken database becomes one StoreError saying what failed."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"Chroma failed to {action}: {type(exc).__name__}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -87,6 +99,7 @@ class ChunkStore:
             )
         return self._registry
 
+    @_chroma_errors("read the collection")
     def built_with(self) -> str | None:
         """The embedding model that built the collection, or None while it is empty."""
         return (self.chunks.metadata or {}).get("embedding_model")
@@ -116,22 +129,26 @@ class ChunkStore:
 
     # -- documents -----------------------------------------------------------------------
 
+    @_chroma_errors("list documents")
     def documents(self) -> list[DocumentInfo]:
         got = self.registry.get(include=["metadatas"])
         docs = [_doc_info(doc_id, meta) for doc_id, meta in
                 zip(got["ids"], got["metadatas"] or [], strict=True)]
         return sorted(docs, key=lambda d: d.source)
 
+    @_chroma_errors("read a document")
     def document(self, doc_id: str) -> DocumentInfo | None:
         got = self.registry.get(ids=[doc_id], include=["metadatas"])
         if not got["ids"]:
             return None
         return _doc_info(doc_id, (got["metadatas"] or [{}])[0])
 
+    @_chroma_errors("read a document")
     def document_text(self, doc_id: str) -> str | None:
         got = self.registry.get(ids=[doc_id], include=["documents"])
         return (got["documents"] or [None])[0] if got["ids"] else None
 
+    @_chroma_errors("write a document")
     def write_document(self, *, doc_id: str, source: str, title: str, text: str,
                        content_hash: str, chunks: list[ChunkRecord],
                        embeddings: list[list[float]]) -> None:
@@ -159,6 +176,7 @@ class ChunkStore:
         self.chunks.delete(where={"$and": [{"doc_id": doc_id},
                                            {"content_hash": {"$ne": content_hash}}]})
 
+    @_chroma_errors("delete a document")
     def delete_document(self, doc_id: str) -> bool:
         if self.document(doc_id) is None:
             return False
@@ -166,6 +184,7 @@ class ChunkStore:
         self.chunks.delete(where={"doc_id": doc_id})
         return True
 
+    @_chroma_errors("repair the index")
     def repair(self) -> int:
         """Delete chunks no committed document version owns. Returns how many."""
         current = {d.doc_id: d.content_hash for d in self.documents()}
@@ -178,6 +197,7 @@ class ChunkStore:
 
     # -- search --------------------------------------------------------------------------
 
+    @_chroma_errors("search")
     def query(self, embedding: list[float], top_k: int) -> list[Passage]:
         self.check_embedding_model()
         count = self.chunks.count()

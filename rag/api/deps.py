@@ -1,0 +1,34 @@
+"""Dependencies shared by the routers: the service, the settings, the API key check."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import Request
+
+from rag.api.errors import ApiError
+from rag.service import RagService
+
+
+def get_service(request: Request) -> RagService:
+    return request.app.state.service
+
+
+def require_api_key(request: Request) -> None:
+    """With RAG_API_KEY set, /v1 needs `Authorization: Bearer <key>` (constant-time check)."""
+    expected = get_service(request).settings.api_key
+    if expected is None:
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+            token.strip().encode(), expected.get_secret_value().encode()):
+        raise ApiError(401, "unauthorized", "missing or wrong API key: send "
+                       "'Authorization: Bearer <RAG_API_KEY>'", {"WWW-Authenticate": "Bearer"})
+
+
+def check_question_length(service: RagService, text: str) -> None:
+    limit = service.settings.max_question_chars
+    if len(text) > limit:
+        raise ApiError(413, "question_too_long",
+                       f"the question has {len(text)} characters; the limit is {limit} "
+                       "(RAG_MAX_QUESTION_CHARS)")

@@ -1,0 +1,27 @@
+"""Liveness and readiness (open, no API key)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from rag.api.deps import get_service
+from rag.api.errors import error_body
+from rag.service import RagService
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={503: {"description": "store or answerer unreachable"}})
+def ready(service: RagService = Depends(get_service)) -> JSONResponse:
+    try:
+        detail = service.readiness()
+    except Exception as exc:  # the reason is the point of this endpoint
+        return JSONResponse(error_body("not_ready", str(exc)), status_code=503)
+    return JSONResponse({"status": "ready", **detail,
+                         "documents": len(service.documents())})

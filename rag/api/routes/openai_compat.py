@@ -1,0 +1,73 @@
+"""POST /v1/chat/completions: the bot behind OpenAI's chat protocol.
+
+The last user message is the question, earlier user/assistant messages are the
+history. The answer keeps its [n] markers; `citations` rides along as an extra
+field (on the response, and on the last chunk of a stream).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+
+from rag.api.deps import check_question_length, get_service
+from rag.api.errors import ApiError
+from rag.api.models import ChatCompletionRequest
+from rag.api.routes.sse import primed_stream, sse
+from rag.schemas import Answer, Turn
+from rag.service import RagService
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+
+
+@router.post("/chat/completions")
+def chat_completions(req: ChatCompletionRequest,
+                     service: RagService = Depends(get_service)) -> Any:
+    question, history = _split_messages(req)
+    check_question_length(service, question)
+    meta = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
+            "model": req.model}
+    if req.stream:
+        return primed_stream(_chunks(service.ask_stream(question, req.top_k, history), meta))
+    answer = service.ask(question, req.top_k, history)
+    return {**meta, "object": "chat.completion",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": answer.answer}}],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            **_extras(answer)}
+
+
+def _split_messages(req: ChatCompletionRequest) -> tuple[str, list[Turn]]:
+    last = req.messages[-1]
+    if last.role != "user" or not last.text().strip():
+        raise ApiError(422, "invalid_request",
+                       "the last message must be a non-empty user message (the question)")
+    history = [Turn(role=m.role, content=m.text()) for m in req.messages[:-1]  # type: ignore[arg-type]
+               if m.role in ("user", "assistant")]
+    return last.text().strip(), history
+
+
+def _extras(answer: Answer) -> dict[str, Any]:
+    return {"citations": [c.model_dump() for c in answer.citations], "refused": answer.refused,
+            "rag_mode": answer.mode, "timings_ms": answer.timings_ms.model_dump()}
+
+
+def _chunks(events: Iterator[object], meta: dict[str, Any]) -> Iterator[str]:
+    base = {**meta, "object": "chat.completion.chunk"}
+    first = next(events)  # retrieval and the LLM start before the 200 goes out
+    yield sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                    "finish_reason": None}]})
+    for event in chain([first], events):
+        if isinstance(event, Answer):
+            yield sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                       **_extras(event)})
+        else:
+            yield sse({**base, "choices": [{"index": 0, "delta": {"content": event.text},  # type: ignore[attr-defined]
+                                            "finish_reason": None}]})
+    yield sse("[DONE]")
