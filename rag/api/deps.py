@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from rag.api.errors import ApiError
 from rag.service import RagService
@@ -12,6 +13,9 @@ from rag.service import RagService
 
 def get_service(request: Request) -> RagService:
     return request.app.state.service
+
+
+ServiceDep = Annotated[RagService, Depends(get_service)]
 
 
 def require_api_key(request: Request) -> None:

@@ -59,7 +59,8 @@ def test_ask_returns_the_contract_shape(client: TestClient) -> None:
 
 
 def test_ask_refuses_with_no_citations(client: TestClient) -> None:
-    body = client.post("/v1/ask", json={"question": "Who won the 2022 FIFA World Cup final?"}).json()
+    question = "Who won the 2022 FIFA World Cup final?"
+    body = client.post("/v1/ask", json={"question": question}).json()
     assert body["refused"] and body["citations"] == []
 
 

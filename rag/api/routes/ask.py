@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from rag.api.deps import check_question_length, get_service
+from rag.api.deps import ServiceDep, check_question_length
 from rag.api.models import AskRequest, SearchRequest, SearchResponse
 from rag.api.routes.sse import primed_stream, sse
 from rag.schemas import Answer
-from rag.service import RagService
 
 router = APIRouter(prefix="/v1", tags=["questions"])
 
@@ -21,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["questions"])
                               "description": "JSON, or with stream=true server-sent events: "
                               "`delta` events with answer text, then one `done` event with "
                               "the whole answer, citations and timings."}})
-def ask(req: AskRequest, service: RagService = Depends(get_service)) -> Answer | StreamingResponse:
+def ask(req: AskRequest, service: ServiceDep) -> Answer | StreamingResponse:
     check_question_length(service, req.question)
     if not req.stream:
         return service.ask(req.question, req.top_k, req.history, req.answerer)
@@ -38,6 +37,6 @@ def _answer_frames(events: Iterator[object]) -> Iterator[str]:
 
 
 @router.post("/search", response_model=SearchResponse)
-def search(req: SearchRequest, service: RagService = Depends(get_service)) -> SearchResponse:
+def search(req: SearchRequest, service: ServiceDep) -> SearchResponse:
     check_question_length(service, req.query)
     return SearchResponse(results=service.search(req.query, req.top_k))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from rag.api.deps import get_service
+from rag.api.deps import ServiceDep
 from rag.api.errors import ApiError
 from rag.schemas import DocumentInfo
-from rag.service import RagService
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -18,13 +17,13 @@ _READ_BLOCK = 1 << 20
 
 
 @router.get("")
-def list_documents(service: RagService = Depends(get_service)) -> dict[str, list[DocumentInfo]]:
+def list_documents(service: ServiceDep) -> dict[str, list[DocumentInfo]]:
     return {"documents": service.documents()}
 
 
 @router.post("", responses={413: {"description": "a file is over RAG_MAX_UPLOAD_MB"}})
-async def upload_documents(request: Request, files: list[UploadFile] = File(...),
-                           service: RagService = Depends(get_service)) -> dict[str, Any]:
+async def upload_documents(request: Request, files: Annotated[list[UploadFile], File()],
+                           service: ServiceDep) -> dict[str, Any]:
     """Ingest the uploaded files at once; bad files are skipped with a reason each."""
     limit = int(service.settings.max_upload_mb * 1_000_000)
     declared = int(request.headers.get("content-length") or 0)
@@ -36,7 +35,7 @@ async def upload_documents(request: Request, files: list[UploadFile] = File(...)
 
 
 @router.delete("/{doc_id}", responses={404: {"description": "no such document"}})
-def delete_document(doc_id: str, service: RagService = Depends(get_service)) -> dict[str, str]:
+def delete_document(doc_id: str, service: ServiceDep) -> dict[str, str]:
     if not service.delete_document(doc_id):
         raise ApiError(404, "document_not_found", f"no document with id '{doc_id}'")
     return {"deleted": doc_id}

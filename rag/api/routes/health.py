@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from rag.api.deps import get_service
+from rag.api.deps import ServiceDep
 from rag.api.errors import error_body
-from rag.service import RagService
 
 router = APIRouter(tags=["health"])
 
@@ -18,7 +17,7 @@ def health() -> dict[str, str]:
 
 
 @router.get("/ready", responses={503: {"description": "store or answerer unreachable"}})
-def ready(service: RagService = Depends(get_service)) -> JSONResponse:
+def ready(service: ServiceDep) -> JSONResponse:
     try:
         detail = service.readiness()
     except Exception as exc:  # the reason is the point of this endpoint

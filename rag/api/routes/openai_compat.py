@@ -13,22 +13,20 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter
 
-from rag.api.deps import check_question_length, get_service
+from rag.api.deps import ServiceDep, check_question_length
 from rag.api.errors import ApiError
 from rag.api.models import ChatCompletionRequest
 from rag.api.routes.sse import primed_stream, sse
 from rag.schemas import Answer, Turn
-from rag.service import RagService
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
 @router.post("/chat/completions")
 def chat_completions(req: ChatCompletionRequest,
-                     service: RagService = Depends(get_service)) -> Any:
+                     service: ServiceDep) -> Any:
     question, history = _split_messages(req)
     check_question_length(service, question)
     meta = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
