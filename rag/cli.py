@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -42,14 +43,16 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     service = _service(settings)
     if args.rebuild:
         service.rebuild()
+    started = time.perf_counter()
     report = service.ingest_paths([Path(p) for p in args.paths], prune=args.prune,
                                   progress=not args.quiet)
+    elapsed = time.perf_counter() - started
     for label in ("added", "updated", "unchanged", "removed"):
         for name in getattr(report, label):
             print(f"{label:9} {name}")
     for name, reason in report.skipped:
         print(f"{'skipped':9} {name}: {reason}")
-    print(report.summary())
+    print(f"{report.summary()} in {elapsed:.1f} s")
     written = report.added or report.updated or report.unchanged
     return 1 if report.skipped and not written else 0
 

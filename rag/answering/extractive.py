@@ -1,58 +1,36 @@
 """The default answerer: quotes the retrieved sentences that answer the question.
 
-No model writes anything, so it cannot invent a fact. A sentence is scored by
-meaning (embedding cosine with the question) and by wording (how many of the
-question's content words it holds); sentences that cannot carry the kind of
-answer the question asks for (a time for "when", a number for "how many") are
-left out. When no sentence clears `min_answer_score`, it refuses.
+No model writes anything, so it cannot invent a fact. Each sentence of the
+retrieved passages is scored by meaning (embedding cosine with the question) and by
+wording (the question's content words it holds, rare words weighing more, as in
+BM25). Sentences that cannot hold the kind of answer asked for (a time for "when",
+a duration for "how long") are left out, and a question naming someone or something
+that no passage mentions loses confidence. Below `min_score` it refuses.
 """
 
 from __future__ import annotations
 
-import re
+import math
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from rag.answering.answer_types import holds_answer_type
 from rag.answering.base import AnswerDraft, AnswerEvent, TextDelta, refusal
+from rag.answering.text import content_terms, named_terms, sentence_spans
 from rag.components.embedding import EmbeddingModel
+from rag.retrieval import follow_up_context
 from rag.schemas import Citation, Passage, Turn
 
-MAX_SENTENCES = 3
-NEAR_BEST = 0.85  # a further sentence is quoted when it scores this close to the best
+MEANING_WEIGHT = 0.7  # the rest is wording
+MAX_SENTENCES = 2
+NEAR_BEST = 0.9  # a second sentence is quoted only when it scores this close to the best
 DUPLICATE_COSINE = 0.92  # two articles telling the same fact: quote it once
-MEANING_WEIGHT = 0.6
-
-_STOPWORDS = frozenset(
-    "a an the and or but of to in on at by for with from as is are was were be been being "
-    "do does did done has have had having what which who whom whose when where why how this "
-    "that these those it its he she they them his her their him i you we our your not no "
-    "yes than then there here about into over after before during while if so can could "
-    "would should will shall may might must also just very more most much many any some "
-    "each other such only own same too again further once all both few one tell said say "
-    "says according article articles".split()
-)
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-_MONTHS = ("january february march april may june july august september october november "
-           "december monday tuesday wednesday thursday friday saturday sunday")
-_TIME = re.compile(
-    r"\b(1[89]\d\d|20\d\d|" + "|".join(_MONTHS.split()) +
-    r"|yesterday|today|tomorrow|ago|last|next|earlier|later|previously|recently|since|"
-    r"week|month|year|day|morning|evening|night|spring|summer|autumn|winter)\b",
-    re.IGNORECASE)
-_NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|"
-    r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|half)\b",
-    re.IGNORECASE)
-# A sentence ends at . ! or ? (plus closing quotes/brackets) before whitespace and a capital,
-# digit or opening quote, unless the word before is a known abbreviation. (nltk's Punkt does
-# the same, but importing nltk costs seconds on every `rag ask`.)
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sen rep gov gen col lt st jr sr inc ltd co corp vs etc jan feb "
-    "mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split())
+UNKNOWN_NAME_PENALTY = 0.5  # confidence lost when no passage mentions the names asked about
 
 
 @dataclass(frozen=True)
@@ -63,76 +41,42 @@ class Candidate:
     end: int
 
 
-def stem(word: str) -> str:
-    """A crude English stem, enough to match 'meeting'/'meet' and 'talks'/'talk'."""
-    word = word.lower().replace("’", "'").removesuffix("'s")
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def content_terms(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text) if w.lower() not in _STOPWORDS}
-
-
-def expected_answer_type(question: str) -> Literal["time", "number"] | None:
-    q = question.lower().strip()
-    if re.match(r"(when|what (date|day|year|month|time)|in which (year|month)|on which day)\b", q):
-        return "time"
-    if re.match(r"(how (many|much|long|old|often)|what (number|percentage|share|amount))\b", q):
-        return "number"
-    return None
-
-
-def has_answer_type(sentence: str, kind: str | None, question: str) -> bool:
-    """Does the sentence hold a time/number that the question does not already state?"""
-    if kind is None:
-        return True
-    pattern = _TIME if kind == "time" else _NUMBER
-    asked = {m.group(0).lower() for m in pattern.finditer(question)}
-    return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
-
-
 def split_sentences(passage: Passage) -> list[Candidate]:
-    out = []
-    for lo, hi in sentence_spans(passage.text):
-        for piece_lo, piece_hi in _lines(passage.text, lo, hi):
-            text = passage.text[piece_lo:piece_hi]
-            if len(content_terms(text)) >= 2:
-                out.append(Candidate(passage, text, passage.start + piece_lo,
-                                     passage.start + piece_hi))
-    return out
+    return [Candidate(passage, passage.text[lo:hi], passage.start + lo, passage.start + hi)
+            for lo, hi in sentence_spans(passage.text)
+            if len(content_terms(passage.text[lo:hi])) >= 2]
 
 
-def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
-    lo = 0
-    for m in _SENTENCE_END.finditer(text):
-        word = re.search(r"([\w.]+)$", text[lo:m.start()])
-        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
-            continue  # "Mr. Orban", "U.S. officials", an initial
-        yield lo, m.end()
-        lo = m.end()
-    if text[lo:].strip():
-        yield lo, len(text)
+def wording_scores(terms: set[str], sentences: Sequence[str]) -> np.ndarray:
+    """Share of the question's terms in each sentence, weighted by rarity among them."""
+    if not terms or not sentences:
+        return np.zeros(len(sentences))
+    bags = [content_terms(s) for s in sentences]
+    weight = {t: math.log(1 + len(bags) / (1 + sum(t in b for b in bags))) for t in terms}
+    total = sum(weight.values())
+    return np.array([sum(weight[t] for t in terms & b) / total for b in bags])
 
 
-def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
-    """Headlines and list items have no full stop: split a sentence span at line breaks too."""
-    for m in re.finditer(r"[^\n]+", text[lo:hi]):
-        a, b = lo + m.start(), lo + m.end()
-        stripped = text[a:b].strip()
-        if stripped:
-            a += text[a:b].index(stripped)
-            yield a, a + len(stripped)
+def name_coverage(question: str, sentences: Sequence[str]) -> float:
+    names = named_terms(question)
+    if not names:
+        return 1.0
+    seen = set().union(*(content_terms(s) for s in sentences))
+    return len(names & seen) / len(names)
 
 
 class ExtractiveAnswerer:
     mode: Literal["extractive", "llm"] = "extractive"
 
-    def __init__(self, embedder: EmbeddingModel, min_score: float) -> None:
+    def __init__(self, embedder: EmbeddingModel, min_score: float,
+                 cache_size: int = 20_000) -> None:
         self.embedder = embedder
         self.min_score = min_score
+        # Sentence vectors by text: the same passages come back for many questions, and
+        # embedding their sentences is most of this answerer's time. Requests share it.
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def check(self) -> None:
         return None
@@ -151,20 +95,19 @@ class ExtractiveAnswerer:
         candidates = _unique(c for p in passages for c in split_sentences(p))
         if not candidates:
             return refusal()
-        context = _last_user_turn(history)
-        scores, vectors = self._score(question, context, candidates)
-        kind = expected_answer_type(question)
-        order = [i for i in np.argsort(-scores)
-                 if has_answer_type(candidates[i].text, kind, question)]
+        context = follow_up_context(question, history)
+        scores, vectors = self.score(question, context, candidates)
+        order = [int(i) for i in np.argsort(-scores)
+                 if holds_answer_type(candidates[i].text, question)]
         if not order or scores[order[0]] < self.min_score:
             return refusal()
-        best = scores[order[0]]
+        floor = max(self.min_score, scores[order[0]] * NEAR_BEST)
         chosen: list[int] = []
         for i in order:
-            if len(chosen) == MAX_SENTENCES or scores[i] < max(self.min_score, best * NEAR_BEST):
+            if len(chosen) == MAX_SENTENCES or scores[i] < floor:
                 break
             if all(float(vectors[i] @ vectors[j]) < DUPLICATE_COSINE for j in chosen):
-                chosen.append(int(i))
+                chosen.append(i)
         chosen.sort(key=lambda i: (candidates[i].passage.source, candidates[i].start))
         citations = [
             Citation(n=n, source=c.passage.source, doc_id=c.passage.doc_id,
@@ -175,18 +118,37 @@ class ExtractiveAnswerer:
         answer = " ".join(f"{c.text} [{c.n}]" for c in citations)
         return AnswerDraft(answer=answer, refused=False, citations=citations)
 
-    def _score(self, question: str, context: str,
-               candidates: list[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+    def score(self, question: str, context: str,
+              candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+        """Scores in [0, 1] for each candidate sentence, and the sentences' vectors."""
         texts = [question] + ([f"{context} {question}"] if context else [])
-        queries = np.array(self.embedder.embed_texts(texts + [c.text for c in candidates]))
-        q_vecs, vectors = queries[: len(texts)], queries[len(texts):]
-        meaning = (vectors @ q_vecs.T).max(axis=1)
-        terms = content_terms(question) or content_terms(context)
-        if context and len(terms) < 3:  # "what did he say then?": the topic is in the history
+        queries = np.array(self.embedder.embed_texts(texts))
+        vectors = self._sentence_vectors(candidates)
+        meaning = (vectors @ queries.T).max(axis=1)
+        terms = content_terms(question)
+        if context and len(terms) < 3:  # "what did he say there?": the topic came before
             terms |= content_terms(context)
-        wording = np.array([len(terms & content_terms(c.text)) / max(1, len(terms))
-                            for c in candidates])
-        return MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording, vectors
+        sentences = [c.text for c in candidates]
+        wording = wording_scores(terms, sentences)
+        confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
+        return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence, vectors
+
+
+    def _sentence_vectors(self, candidates: Sequence[Candidate]) -> np.ndarray:
+        texts = [c.text for c in candidates]
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = sorted({t for t in texts if t not in known})
+        if missing:
+            known.update(zip(missing, map(np.asarray, self.embedder.embed_texts(missing)),
+                             strict=True))
+        with self._lock:
+            for text in texts:
+                self._vectors[text] = known[text]
+                self._vectors.move_to_end(text)
+            while len(self._vectors) > self._cache_size:
+                self._vectors.popitem(last=False)
+        return np.array([known[t] for t in texts])
 
 
 def _unique(candidates: Iterator[Candidate]) -> list[Candidate]:
@@ -195,7 +157,3 @@ def _unique(candidates: Iterator[Candidate]) -> list[Candidate]:
     for c in candidates:
         seen.setdefault((c.passage.doc_id, c.start, c.end), c)
     return list(seen.values())
-
-
-def _last_user_turn(history: Sequence[Turn]) -> str:
-    return next((t.content for t in reversed(history) if t.role == "user"), "")

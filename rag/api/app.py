@@ -34,5 +34,9 @@ def _mount_ui(app: FastAPI, service: RagService) -> FastAPI:
     auth = None
     if service.settings.api_key:  # the chat is as protected as the API: user "rag", the key
         auth = ("rag", service.settings.api_key.get_secret_value())
-    return gr.mount_gradio_app(app, build_ui(service), path="/", css=UI_CSS, auth=auth,
-                               footer_links=[], show_error=True)
+    # run_history off: Gradio would otherwise keep every answer, passages included, in the
+    # browser's storage. The UI's CSS uses relative font URLs, so it must stay at "/".
+    return gr.mount_gradio_app(
+        app, build_ui(service), path="/", css=UI_CSS, auth=auth, footer_links=[],
+        show_error=True, run_history=False,
+        max_file_size=int(service.settings.max_upload_mb * 1_000_000))

@@ -79,9 +79,17 @@ def test_follow_up_uses_the_history(corpus_service: RagService) -> None:
 
 
 def test_sentence_spans_respect_abbreviations_quotes_and_lines() -> None:
-    from rag.answering.extractive import sentence_spans
+    from rag.answering.text import sentence_spans
 
     text = 'Mr. Orban met Putin. He said "No." The U.S. side left! Days later?\nA headline'
     assert [text[a:b].strip() for a, b in sentence_spans(text)] == [
         "Mr. Orban met Putin.", 'He said "No."', "The U.S. side left!", "Days later?",
         "A headline"]
+
+
+def test_a_new_topic_after_a_conversation_is_not_treated_as_a_follow_up(
+        corpus_service: RagService) -> None:
+    history = [Turn(role="user", content="What did Orban say about his Moscow visit in July 2024?"),
+               Turn(role="assistant", content="He called it a peace mission.")]
+    answer = corpus_service.ask("What is the capital of Australia?", history=history)
+    assert answer.refused and answer.citations == []

@@ -1,0 +1,64 @@
+"""Does a sentence hold the kind of answer the question asks for?
+
+"When ..." needs a time, "how long ..." a duration, "how many minutes ..." a number
+of minutes. A sentence without one cannot answer, however close its words are: this
+is what lets the extractive answerer refuse "How many minutes did they meet?" when
+the articles say they met but never for how long.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from rag.answering.text import WORD, stem
+
+AnswerType = Literal["time", "duration", "count", "number"]
+
+_MONTHS = ("january february march april may june july august september october november "
+           "december monday tuesday wednesday thursday friday saturday sunday")
+_TIME = re.compile(
+    r"\b(1[89]\d\d|20\d\d|" + "|".join(_MONTHS.split()) +
+    r"|yesterday|today|tomorrow|ago|last (week|month|year)|next (week|month|year)|"
+    r"earlier|later|previously|recently|since)\b", re.IGNORECASE)
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen "
+                 "twenty thirty forty fifty hundred thousand million billion dozen half "
+                 "several few a an")
+_NUMBER = re.compile(r"\d|\b(" + "|".join(_NUMBER_WORDS.split()[:-2]) + r")\b", re.IGNORECASE)
+_UNITS = ("second minute hour day week month year decade")
+_DURATION = re.compile(
+    r"(\d+|\b(?:" + "|".join(_NUMBER_WORDS.split()) + r"))[\s-]+(?:\w+[\s-]+)?(" +
+    "|".join(_UNITS.split()) + r")s?\b", re.IGNORECASE)
+
+
+def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
+    """The answer type, and for "how many X" the stem of X."""
+    q = question.lower()
+    if re.search(r"^(when)\b|\bwhat (calendar )?(date|day|year|month)\b|\bwhich (year|date|"
+                 r"day|month)\b|\bin what year\b", q):
+        return "time", None
+    if re.search(r"\bhow long\b", q):
+        return "duration", None
+    count = re.search(r"\bhow many (\w+)", q)
+    if count:
+        return "count", stem(count.group(1))
+    if re.search(r"\bhow much\b|\bwhat (percentage|proportion|share|number|amount)\b", q):
+        return "number", None
+    return None, None
+
+
+def holds_answer_type(sentence: str, question: str) -> bool:
+    kind, unit = expected_type(question)
+    if kind is None:
+        return True
+    if kind == "time":
+        asked = {m.group(0).lower() for m in _TIME.finditer(question)}
+        return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
+    if kind == "duration":
+        return bool(_DURATION.search(sentence))
+    if kind == "count" and unit:
+        words = WORD.findall(sentence)
+        return any(stem(w) == unit and any(_NUMBER.fullmatch(p) or p.isdigit()
+                                           for p in words[max(0, i - 3):i])
+                   for i, w in enumerate(words))
+    return bool(re.search(r"\d|%|\bper ?cent\b", sentence)) or bool(_NUMBER.search(sentence))

@@ -1,0 +1,67 @@
+"""Plain-text helpers for the extractive answerer: sentences with offsets, content terms."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+STOPWORDS = frozenset(
+    "a an the and or but of to in on at by for with from as is are was were be been being "
+    "do does did done has have had having what which who whom whose when where why how this "
+    "that these those it its he she they them his her their him i you we our your not no "
+    "yes than then there here about into over after before during while if so can could "
+    "would should will shall may might must also just very more most much many any some "
+    "each other such only own same too again further once all both few one tell said say "
+    "says according article articles".split()
+)
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+
+# A sentence ends at . ! or ? (plus closing quotes/brackets) before whitespace and a capital,
+# digit or opening quote, unless the word before is a known abbreviation. (nltk's Punkt does
+# the same, but importing nltk costs seconds on every `rag ask`.)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sen rep gov gen col lt st jr sr inc ltd co corp vs etc jan feb "
+    "mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split())
+
+
+def stem(word: str) -> str:
+    """A crude English stem, enough to match 'meetings'/'meeting' and 'talks'/'talk'."""
+    word = word.lower().replace("’", "'").removesuffix("'s")
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS}
+
+
+def named_terms(question: str) -> set[str]:
+    """Stems of capitalised words past the first: the names a question asks about."""
+    words = WORD.findall(question)
+    return {stem(w) for w in words[1:] if w[:1].isupper() and w.lower() not in STOPWORDS}
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence; headlines and list lines count as sentences too."""
+    lo = 0
+    for m in _SENTENCE_END.finditer(text):
+        word = re.search(r"([\w.]+)$", text[lo:m.start()])
+        if word and (word.group(1).lower() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            continue  # "Mr. Orban", "U.S. officials", an initial
+        yield from _lines(text, lo, m.end())
+        lo = m.end()
+    if text[lo:].strip():
+        yield from _lines(text, lo, len(text))
+
+
+def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """Split a span at line breaks (a headline has no full stop) and trim white space."""
+    for m in re.finditer(r"[^\n]+", text[lo:hi]):
+        piece = m.group(0)
+        stripped = piece.strip()
+        if stripped:
+            a = lo + m.start() + piece.index(stripped)
+            yield a, a + len(stripped)

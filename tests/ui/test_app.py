@@ -1,0 +1,201 @@
+"""The window's handlers over a stand-in service: streaming, history, errors, documents.
+
+The stand-in keeps these tests fast and lets them make the service fail on purpose;
+the browser test drives the same handlers over the real service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pytest
+
+from ingest.pipeline import IngestReport
+from rag.answering import TextDelta
+from rag.answering.generative import LLMBusyError, LLMUnavailableError
+from rag.components.store import StoreError
+from rag.schemas import Answer, Citation, DocumentInfo, Turn
+from tests.conftest import make_settings
+from ui import app
+from ui.errors import describe_error
+
+ARTICLE = "Intro. The two leaders met in Beijing. Outro."
+SPAN = "The two leaders met in Beijing."
+SKIP = gr.skip()
+
+
+class StubService:
+    """The slice of RagService the window uses; `fail` makes a call raise it."""
+
+    def __init__(self, settings: Any, fail: Exception | None = None) -> None:
+        self.settings = settings
+        self.fail = fail
+        self.text_fails = False
+        self.answerers: dict[str, object] = {"extractive": object()}
+        self.default_mode = "extractive"
+        self.calls: list[tuple[str, int | None, list[Turn], str | None]] = []
+        self.uploads: list[tuple[str, bytes]] = []
+        self.docs = [DocumentInfo(doc_id="d1", source="a.txt", title="A", content_hash="h",
+                                  chars=len(ARTICLE), chunks=1, ingested_at="2026-01-01")]
+
+    def ask_stream(self, question: str, top_k: int | None = None,
+                   history: Sequence[Turn] = (),
+                   mode: str | None = None) -> Iterator[TextDelta | Answer]:
+        self.calls.append((question, top_k, list(history), mode))
+        yield TextDelta("They met ")
+        if self.fail:
+            raise self.fail
+        yield TextDelta("in Beijing. [1]")
+        start = ARTICLE.index(SPAN)
+        yield Answer(answer="They met in Beijing. [1]", refused=False, mode="extractive",
+                     citations=[Citation(n=1, source="a.txt", doc_id="d1", chunk_id="d1:0",
+                                         text=SPAN, start=start, end=start + len(SPAN),
+                                         score=0.9)])
+
+    def documents(self) -> list[DocumentInfo]:
+        if self.fail:
+            raise self.fail
+        return self.docs
+
+    def document_text(self, doc_id: str) -> str | None:
+        if self.text_fails:
+            raise StoreError("Chroma failed to get: gone")
+        return ARTICLE if doc_id == "d1" else None
+
+    def ingest_uploads(self, uploads: list[tuple[str, bytes]]) -> IngestReport:
+        if self.fail:
+            raise self.fail
+        self.uploads += uploads
+        return IngestReport(added=[uploads[0][0]], skipped=[("x.jpg", "unsupported file type")])
+
+    def delete_document(self, doc_id: str) -> bool:
+        if self.fail:
+            raise self.fail
+        return doc_id == "d1"
+
+
+@pytest.fixture
+def stub(tmp_path: Path) -> StubService:
+    return StubService(make_settings(tmp_path))
+
+
+def ask(service: StubService, question: str, chat: list[dict[str, str]] | None = None,
+        turns: list[dict[str, str]] | None = None,
+        cards: list[str] | None = None) -> list[tuple[Any, ...]]:
+    return list(app.stream_answer(service, question, chat or [], turns or [], cards or [],
+                                  4, "extractive"))  # type: ignore[arg-type]
+
+
+def test_build_ui_builds_even_when_the_store_is_down(stub: StubService) -> None:
+    stub.fail = StoreError("Chroma failed to connect")
+    assert isinstance(app.build_ui(stub), gr.Blocks)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("answerers, interactive", [(["extractive"], False),
+                                                     (["extractive", "llm"], True)])
+def test_answerer_choice_is_offered_only_with_an_llm(
+        stub: StubService, answerers: list[str], interactive: bool) -> None:
+    stub.answerers = dict.fromkeys(answerers, object())
+    demo = app.build_ui(stub)  # type: ignore[arg-type]
+    radio = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "answerer")
+    slider = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "top-k")
+    assert radio.interactive is interactive and radio.value == "extractive"
+    assert slider.value == stub.settings.top_k
+
+
+def test_answer_streams_then_links_markers_and_fills_the_sources_panel(
+        stub: StubService) -> None:
+    steps = ask(stub, "  Where did they meet?  ")
+    box, chat, *_ = steps[0]
+    assert box == "" and chat == [{"role": "user", "content": "Where did they meet?"}]
+    partials = [s[1][-1]["content"] for s in steps[1:-1]]
+    assert partials[0].endswith("They met </div>") and "in Beijing. [1]" in partials[-1]
+    box, chat, turns, cards, panel = steps[-1]
+    assert 'href="#src-1-1"' in chat[-1]["content"]
+    assert turns == [{"role": "user", "content": "Where did they meet?"},
+                     {"role": "assistant", "content": "They met in Beijing. [1]"}]
+    assert 'id="src-1-1"' in panel and f"<mark>{SPAN}</mark>" in panel and len(cards) == 1
+    assert stub.calls == [("Where did they meet?", 4, [], "extractive")]
+
+
+def test_follow_up_passes_the_earlier_turns_and_numbers_its_cards_apart(
+        stub: StubService) -> None:
+    *_, (_, chat, turns, cards, _) = ask(stub, "Where did they meet?")
+    *_, (_, chat, turns, cards, panel) = ask(stub, "And then?", chat, turns, cards)
+    assert stub.calls[1][2] == [Turn(role="user", content="Where did they meet?"),
+                                Turn(role="assistant", content="They met in Beijing. [1]")]
+    assert len(chat) == 4 and 'href="#src-2-1"' in chat[-1]["content"]
+    assert panel.index('id="src-2-1"') < panel.index('id="src-1-1"')  # newest first
+
+
+def test_answer_still_shows_when_the_article_text_cannot_be_read(stub: StubService) -> None:
+    stub.text_fails = True
+    *_, (_, chat, _, _, panel) = ask(stub, "Where did they meet?")
+    assert 'href="#src-1-1"' in chat[-1]["content"]
+    assert f"<mark>{SPAN}</mark>" in panel  # the cited text alone, without its context
+
+
+def test_user_question_is_shown_as_text_not_markup(stub: StubService) -> None:
+    chat = ask(stub, "<img src=x onerror=alert(1)>")[0][1]
+    assert chat[-1]["content"] == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_empty_question_changes_nothing(stub: StubService) -> None:
+    assert ask(stub, "   ") == [(SKIP,) * 5]
+    assert stub.calls == []
+
+
+@pytest.mark.parametrize("exc, words", [
+    (LLMUnavailableError("LLM endpoint unreachable: connection refused"), "could not be reached"),
+    (LLMBusyError("all slots taken"), "busy"),
+    (StoreError("Chroma failed to query: gone"), "index is unavailable"),
+    (ValueError("answerer 'llm' is not configured; available: extractive"), "not configured"),
+    (KeyError("boom"), "KeyError"),
+])
+def test_a_failing_service_shows_a_message_and_keeps_the_conversation(
+        stub: StubService, exc: Exception, words: str) -> None:
+    stub.fail = exc
+    steps = ask(stub, "Where did they meet?", turns=[{"role": "user", "content": "earlier"}])
+    box, chat, turns, cards, panel = steps[-1]
+    assert box == "Where did they meet?"  # back in the box, to retry
+    assert 'class="error-msg"' in chat[-1]["content"] and words in chat[-1]["content"]
+    assert chat[-2] == {"role": "user", "content": "Where did they meet?"}
+    assert (turns, cards, panel) == (SKIP, SKIP, SKIP)  # the failed turn is not remembered
+
+
+def test_describe_error_keeps_long_details_short() -> None:
+    message = describe_error(RuntimeError("x" * 5000))
+    assert len(message) < 400 and "server log" in message
+
+
+def test_documents_listing_and_its_error(stub: StubService) -> None:
+    summary, rows, choice = app.list_documents(stub)  # type: ignore[arg-type]
+    assert "1 document</strong>, 1 chunk indexed" in summary and rows[0][0] == "a.txt"
+    assert choice.choices == [("a.txt: A", "d1")]
+    stub.fail = StoreError("Chroma failed to list: gone")
+    summary, rows, choice = app.list_documents(stub)  # type: ignore[arg-type]
+    assert "error-msg" in summary and "gone" in summary and rows == SKIP
+
+
+def test_ingest_reads_the_uploaded_files_under_their_own_names(
+        stub: StubService, tmp_path: Path) -> None:
+    upload = tmp_path / "gradio-cache" / "new article.txt"
+    upload.parent.mkdir()
+    upload.write_text("Some text.")
+    html = app.ingest_files(stub, [str(upload)])  # type: ignore[arg-type]
+    assert stub.uploads == [("new article.txt", b"Some text.")]
+    assert "added" in html and "new article.txt" in html and "unsupported file type" in html
+    assert "Choose one or more files" in app.ingest_files(stub, [])  # type: ignore[arg-type]
+    stub.fail = StoreError("disk full")
+    assert "Ingest failed" in app.ingest_files(stub, [str(upload)])  # type: ignore[arg-type]
+
+
+def test_delete_outcomes(stub: StubService) -> None:
+    assert "Deleted" in app.delete_document(stub, "d1")  # type: ignore[arg-type]
+    assert "already gone" in app.delete_document(stub, "nope")  # type: ignore[arg-type]
+    assert "Choose a document" in app.delete_document(stub, None)  # type: ignore[arg-type]
+    stub.fail = StoreError("locked")
+    assert "Delete failed" in app.delete_document(stub, "d1")  # type: ignore[arg-type]

@@ -1,0 +1,222 @@
+"""The chat window in a real browser: Debian's headless Chromium driven by Playwright.
+
+The app under test is the real one (`rag.api.app.create_app`: API and chat on one
+port) served over HTTP by uvicorn, over the sample articles. The page must never ask
+for anything outside the app: no fonts, scripts or telemetry from the internet.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from rag.answering import TextDelta
+from rag.answering.generative import LLMUnavailableError
+from rag.api.app import create_app
+from rag.schemas import Answer, Turn
+from rag.service import RagService
+from tests.conftest import ARTICLES, PROJECT, serving
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOT = PROJECT / "docs" / "screenshot-chat.png"
+EXAMPLE = "Where did Orban and Putin meet during the Belt and Road Forum?"
+FOLLOW_UP = "Was he the first EU leader to meet Putin since the war began?"
+UNANSWERABLE = "What is the capital of Australia?"
+FAILING = "Make the answerer fail, please."
+ANSWER_TIMEOUT_MS = 60_000  # a loaded CI machine answers in seconds; this is the ceiling
+STREAM_DELAY_S = 0.25  # slows the deltas down so the test can see the answer grow
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's Chromium is not installed at /usr/bin/chromium "
+           "(apt-get install chromium; scripts/test.sh does it)")
+
+
+class Spy:
+    """Wraps service.ask_stream: records each call's history and answer, slows the
+    stream so partial text is visible, and fails on the one question meant to fail."""
+
+    def __init__(self, service: RagService) -> None:
+        self.real = service.ask_stream
+        self.histories: list[list[Turn]] = []
+        self.answers: list[Answer] = []
+
+    def __call__(self, question: str, top_k: int | None = None, history: Sequence[Turn] = (),
+                 mode: str | None = None) -> Iterator[TextDelta | Answer]:
+        self.histories.append(list(history))
+        if question == FAILING:
+            raise LLMUnavailableError("LLM endpoint unreachable: connection refused")
+        for event in self.real(question, top_k, history, mode):
+            if isinstance(event, Answer):
+                self.answers.append(event)
+            time.sleep(STREAM_DELAY_S)
+            yield event
+
+
+class Steps:
+    """Times each step, for the report printed at the end of a test (pytest -s shows it)."""
+
+    def __init__(self) -> None:
+        self.timings: list[tuple[str, float]] = []
+        self._t = time.perf_counter()
+
+    def done(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings.append((name, now - self._t))
+        self._t = now
+
+    def report(self) -> str:
+        return "\n".join(f"  {name:<40} {secs:6.2f} s" for name, secs in self.timings)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    """A fresh page, and the list of requests it made to anywhere but the app."""
+    context = browser.new_context(viewport={"width": 1400, "height": 960})
+    page = context.new_page()
+    page.set_default_timeout(ANSWER_TIMEOUT_MS)
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "data:",
+                                                           "blob:")) else outside.append(r.url))
+    yield page, outside
+    context.close()
+
+
+def app_for(service: RagService) -> FastAPI:
+    """The real app: the API with the chat mounted at "/", as `rag serve` runs it."""
+
+    return create_app(service.settings, service)
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
+        corpus_service: RagService, page: tuple[Page, list[str]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    page, outside = page
+    spy = Spy(corpus_service)
+    monkeypatch.setattr(corpus_service, "ask_stream", spy)
+    steps = Steps()
+    with serving(app_for(corpus_service)) as url:
+        steps.done("start server")
+        page.goto(url + "/")
+        example = page.get_by_role("button", name=EXAMPLE)
+        expect(example).to_be_visible()
+        steps.done("page load, examples shown")
+
+        # A first visit: click an example; the answer streams in, then its markers link.
+        example.click()
+        expect(page.locator("#chat .answer.streaming").first).to_be_visible()
+        steps.done("example clicked, first text streamed")
+        marker = page.locator("#chat a.cite").first
+        expect(marker).to_be_visible()
+        steps.done("answer finished, markers linked")
+        answer = spy.answers[0]
+        assert not answer.refused and answer.citations
+        first = answer.citations[0]
+        expect(marker).to_have_attribute("href", f"#src-1-{first.n}")
+        card = page.locator(f"#sources-panel #src-1-{first.n}")
+        expect(card.locator("mark")).to_have_text(first.text)
+        expect(card).to_contain_text(first.source)
+        expect(card).to_contain_text(f"score {first.score:.2f}")
+        marker.click()  # the marker takes the reader to its card
+        expect(card).to_be_in_viewport()
+        assert page.url.endswith(f"#src-1-{first.n}")
+        steps.done("marker -> highlighted source card")
+
+        # A follow-up is asked with the conversation so far.
+        ask(page, FOLLOW_UP)
+        expect(page.locator('#sources-panel .src-group[data-turn="2"]')).to_be_visible()
+        expect(page.locator("#chat .answer:not(.streaming), #chat .refusal")).to_have_count(2)
+        steps.done("follow-up answered")
+        assert spy.histories[1] == [Turn(role="user", content=EXAMPLE),
+                                    Turn(role="assistant", content=answer.answer)]
+        page.evaluate("window.scrollTo(0, 0)")
+        page.mouse.move(0, 0)  # no hover style on the marker clicked above
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), animations="disabled")
+
+        # A failing service shows a message; the window stays usable.
+        ask(page, FAILING)
+        expect(page.locator("#chat .error-msg")).to_contain_text("could not be reached")
+        expect(page.locator("#question textarea")).to_have_value(FAILING)
+        steps.done("service error shown")
+
+        # A new conversation; a question the articles cannot answer is refused plainly.
+        page.locator("#chat").get_by_role("button", name="Clear").click()
+        expect(example).to_be_visible()
+        expect(page.locator("#sources-panel")).to_contain_text("Sources appear here")
+        ask(page, UNANSWERABLE)
+        expect(page.locator("#chat .refusal")).to_contain_text("do not contain the answer")
+        expect(page.locator("#sources-panel")).to_contain_text("No passage answers")
+        assert spy.histories[-1] == []  # the cleared conversation is not sent along
+        steps.done("new conversation, refusal shown")
+
+        # The documents tab lists the five sample articles.
+        page.get_by_role("tab", name="Documents").click()
+        expect(page.locator("#docs-summary")).to_contain_text("5 documents")
+        for article in sorted(ARTICLES.iterdir()):
+            expect(page.locator("#docs-table")).to_contain_text(article.name)
+        steps.done("documents tab lists 5")
+        page.close()  # uvicorn's shutdown would otherwise wait on the page's open connection
+    print("\nbrowser test, chat:\n" + steps.report())
+    assert outside == [], f"the page reached outside the app: {outside}"
+
+
+def test_documents_tab_uploads_and_deletes(
+        fresh_service: RagService, page: tuple[Page, list[str]],
+        tmp_path: Path) -> None:
+    page, outside = page
+    article = tmp_path / "budapest-summit.txt"
+    article.write_text("Budapest summit planned\n\nTrump and Putin may meet in Budapest, "
+                       "Orban said on Thursday, offering to host the talks.\n")
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff")
+    steps = Steps()
+    with serving(app_for(fresh_service)) as url:
+        page.goto(url + "/")
+        page.get_by_role("tab", name="Documents").click()
+        expect(page.locator("#docs-summary")).to_contain_text("0 documents")
+        steps.done("page load, documents tab")
+
+        page.locator("#upload input[type=file]").set_input_files([str(article), str(photo)])
+        expect(page.locator("#upload table tr")).to_have_count(2)  # both uploaded
+        page.locator("#ingest-btn").click()
+        result = page.locator("#ingest-result")
+        expect(result.locator(".ingest-added")).to_contain_text("budapest-summit.txt")
+        expect(result.locator(".ingest-skipped")).to_contain_text("unsupported file type")
+        expect(page.locator("#docs-summary")).to_contain_text("1 document")
+        expect(page.locator("#docs-table")).to_contain_text("Budapest summit planned")
+        steps.done("upload 2 files: 1 added, 1 skipped")
+
+        page.locator("#delete-choice input").click()
+        page.get_by_role("option", name="budapest-summit.txt: Budapest summit planned").click()
+        page.locator("#delete-btn").click()
+        expect(page.locator("#delete-result")).to_contain_text("Deleted")
+        expect(page.locator("#docs-summary")).to_contain_text("0 documents")
+        expect(page.locator("#docs-table")).not_to_contain_text("budapest-summit.txt")
+        steps.done("delete, table refreshed")
+        page.close()
+    assert fresh_service.documents() == []
+    print("\nbrowser test, documents:\n" + steps.report())
+    assert outside == [], f"the page reached outside the app: {outside}"

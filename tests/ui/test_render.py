@@ -1,0 +1,166 @@
+"""The HTML the chat window shows: markers linked, spans highlighted, text escaped."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering.base import REFUSAL
+from rag.schemas import Answer, Citation, DocumentInfo, Timings
+from ui import render
+
+ARTICLE = ("Orban flew to Beijing on Monday. The two leaders met in Beijing ahead of the "
+           "Belt and Road Forum. Talks <lasted> two hours & ended \"warmly\".")
+SPAN = "The two leaders met in Beijing ahead of the Belt and Road Forum."
+
+
+def citation(n: int = 1, text: str = SPAN, source: str = "003.txt",
+             doc_id: str = "d3", score: float = 0.8123) -> Citation:
+    start = ARTICLE.find(text)
+    return Citation(n=n, source=source, doc_id=doc_id, chunk_id=f"{doc_id}:0", text=text,
+                    start=start, end=start + len(text), score=score)
+
+
+def answer(text: str, citations: list[Citation], refused: bool = False) -> Answer:
+    return Answer(answer=text, refused=refused, mode="extractive", citations=citations,
+                  timings_ms=Timings(retrieve=10, generate=20, total=1234))
+
+
+def test_highlights_exactly_the_cited_span_in_its_context() -> None:
+    cit = citation()
+    html = render.render_passage(cit, ARTICLE)
+    assert re.search(r"<mark>(.*?)</mark>", html).group(1) == SPAN
+    assert "Orban flew to Beijing on Monday." in html  # context before
+    assert "Talks &lt;lasted&gt; two hours &amp; ended &quot;warmly&quot;." in html  # after
+
+
+def test_paragraph_breaks_stay_characters_so_the_mark_holds_the_cited_text() -> None:
+    article = "Title line\n\nFirst para.\n\n\nSecond para."
+    cit = citation(text="First para.\n\n\nSecond para.").model_copy(
+        update={"start": 12, "end": len(article)})
+    html = render.render_passage(cit, article)
+    assert html == ('<p class="src-passage">Title line\n<mark>First para.\nSecond para.</mark>'
+                    "</p>")
+
+
+def test_passage_window_cuts_at_words_and_marks_the_cut() -> None:
+    text = " ".join(f"word{i}" for i in range(200))
+    start = text.index("word100")
+    end = start + len("word100")
+    before, span, after = render.passage_window(text, start, end, context=30)
+    assert span == "word100"
+    assert before.startswith("…word") and after.endswith("…")
+    assert len(before) <= 32 and len(after) <= 32
+    assert not after[:-1].endswith(("wor", "wo"))  # no half word before the ellipsis
+    assert (before + span + after).replace("…", "") in text
+
+
+def test_passage_window_at_the_article_edges_has_no_ellipsis() -> None:
+    before, span, after = render.passage_window("Short article.", 0, 5)
+    assert (before, span, after) == ("", "Short", " article.")
+
+
+def test_card_escapes_article_text_source_and_title() -> None:
+    evil = "Talks <lasted> two hours & ended \"warmly\"."
+    cit = citation(text=evil, source="<b>x</b>.txt")
+    card = render.render_source_card(cit, 1, ARTICLE, title="<script>alert(1)</script>")
+    assert "<script>" not in card and "<b>x</b>" not in card and "<lasted>" not in card
+    assert "&lt;script&gt;" in card and "&lt;b&gt;x&lt;/b&gt;.txt" in card
+    assert '<mark>Talks &lt;lasted&gt; two hours &amp; ended &quot;warmly&quot;.</mark>' in card
+
+
+def test_card_has_the_id_its_marker_links_to_and_shows_the_score() -> None:
+    card = render.render_source_card(citation(n=2), turn=3, article=ARTICLE)
+    assert 'id="src-3-2"' in card
+    assert "score 0.81" in card and "003.txt" in card and "[2]" in card
+
+
+def test_card_shows_the_title_unless_the_passage_shown_already_starts_with_it() -> None:
+    far = "x " * 200 + SPAN
+    cit = citation().model_copy(update={"start": far.index(SPAN), "end": len(far)})
+    assert 'class="src-title"' in render.render_source_card(cit, 1, far, title="x x")
+    near = render.render_source_card(citation(), 1, ARTICLE, title="Orban flew to Beijing")
+    assert 'class="src-title"' not in near
+
+
+def test_passage_falls_back_to_the_cited_text_when_the_article_changed_or_is_gone() -> None:
+    cit = citation()
+    for article in (None, "An entirely different article text that is long enough."):
+        html = render.render_passage(cit, article)
+        assert re.search(r"<mark>(.*?)</mark>", html).group(1) == SPAN
+
+
+def test_answer_links_each_marker_to_its_card() -> None:
+    ans = answer("They met in Beijing. [1] It was before the forum. [2]",
+                 [citation(1), citation(2, doc_id="d4", source="004.txt")])
+    html = render.render_answer(ans, turn=2)
+    links = re.findall(r'<a class="cite" href="#(src-\d+-\d+)"[^>]*>\[(\d)\]</a>', html)
+    assert links == [("src-2-1", "1"), ("src-2-2", "2")]
+    assert "2 sources · extractive · 1.2 s" in html
+
+
+def test_grouped_markers_and_unknown_numbers() -> None:
+    html = render.link_markers("Both say so. [1, 2] Not this one. [7]", 1, {1: "a", 2: "b"})
+    assert html.count('class="cite"') == 2
+    assert 'href="#src-1-1"' in html and 'href="#src-1-2"' in html
+    assert "[7]" in html and "src-1-7" not in html  # no link to a card that does not exist
+
+
+def test_answer_text_is_escaped_before_markers_are_linked() -> None:
+    html = render.render_answer(answer("A <img src=x onerror=alert(1)> tag. [1]",
+                                       [citation()]), 1)
+    assert "<img" not in html and "&lt;img" in html
+
+
+def test_refusal_is_plain_and_styled_apart() -> None:
+    html = render.render_answer(answer(REFUSAL, [], refused=True), 1)
+    assert 'class="refusal"' in html and REFUSAL in html
+    assert 'class="cite"' not in html and "answer-meta" not in html
+
+
+def test_sources_group_for_a_refusal_says_no_passage_answers() -> None:
+    group = render.render_sources_group(answer(REFUSAL, [], refused=True), "Capital of <X>?",
+                                        1, lambda _: ARTICLE)
+    assert "No passage answers this question." in group and "Capital of &lt;X&gt;?" in group
+    assert "src-card" not in group
+
+
+def test_sources_group_reads_each_article_once() -> None:
+    reads: list[str] = []
+
+    def article_text(doc_id: str) -> str:
+        reads.append(doc_id)
+        return ARTICLE
+
+    ans = answer("x [1] y [2]", [citation(1), citation(2, text="Orban flew to Beijing on Monday.")])
+    group = render.render_sources_group(ans, "q", 1, article_text, {"d3": "A title"})
+    assert reads == ["d3"]
+    assert group.count('class="src-card"') == 2 and "A title" in group
+
+
+def test_sources_panel_shows_the_newest_answer_first_or_an_empty_hint() -> None:
+    assert render.render_sources_panel([]) == render.EMPTY_SOURCES
+    panel = render.render_sources_panel(["<section>first</section>", "<section>second</section>"])
+    assert panel.index("second") < panel.index("first")
+
+
+def test_partial_and_error_messages_are_escaped() -> None:
+    assert "&lt;b&gt;" in render.render_partial("<b>so far")
+    err = render.render_error("LLM said <nope>")
+    assert 'class="error-msg"' in err and "&lt;nope&gt;" in err
+
+
+def test_document_rows_sorted_by_file_with_readable_time() -> None:
+    docs = [DocumentInfo(doc_id=i, source=f"{i}.txt", title=f"T{i}", content_hash="h", chars=10,
+                         chunks=2, ingested_at="2026-11-21T15:19:15+00:00") for i in ("b", "a")]
+    assert render.document_rows(docs) == [["a.txt", "Ta", 2, 10, "2026-11-21 15:19:15 UTC"],
+                                          ["b.txt", "Tb", 2, 10, "2026-11-21 15:19:15 UTC"]]
+
+
+def test_ingest_report_lists_every_file_with_its_outcome_and_reason() -> None:
+    html = render.render_ingest_report(["new.txt"], ["changed.md"], ["same.txt"], [],
+                                       [("photo.jpg", "unsupported file type .jpg")])
+    for name, outcome in (("new.txt", "added"), ("changed.md", "updated"),
+                          ("same.txt", "unchanged"), ("photo.jpg", "skipped")):
+        assert re.search(rf'class="ingest-{outcome}".*?{re.escape(name)}', html)
+    assert "unsupported file type .jpg" in html
+    assert "No files" in render.render_ingest_report([], [], [], [], [])

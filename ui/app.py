@@ -1,0 +1,268 @@
+"""The Gradio chat window: chat with cited answers, a sources panel, and a documents tab.
+
+`build_ui(service)` returns the Blocks; rag/api/app.py mounts it at "/" of the API's
+FastAPI app with `css=UI_CSS`. Every handler calls only the service object, and
+catches everything it raises, so an error shows as a message and never blanks the window.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ingest.loaders import SUPPORTED_SUFFIXES
+from rag.answering import TextDelta
+from rag.schemas import Answer, Turn
+from rag.service import RagService
+from ui import render
+from ui.errors import describe_error
+from ui.style import UI_CSS
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "Where did Orban and Putin meet during the Belt and Road Forum?",
+    "What did Orban say about his visit to Moscow in July 2024?",
+    "Who joined Orban and Putin in the Kremlin?",
+]
+MODE_LABELS = [("Extractive", "extractive"), ("LLM", "llm")]
+CHAT_HEIGHT = 560
+HEADER = ('<div class="app-title"><h1>Ask the articles</h1><p>Answers come only from the '
+          'ingested news articles. Each <span class="cite-demo">[n]</span> links to the exact '
+          "passage it quotes, highlighted in the sources panel.</p></div>")
+
+Messages = list[dict[str, str]]
+
+__all__ = ["EXAMPLES", "UI_CSS", "build_ui"]
+
+
+def build_ui(service: RagService) -> gr.Blocks:
+    with gr.Blocks(title="Article Q&A", fill_width=False) as demo:
+        gr.HTML(HEADER, elem_id="app-header")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"):
+                _chat_tab(service)
+            with gr.Tab("Documents", id="documents") as docs_tab:
+                refresh = _documents_tab(service)
+        # The list is read when the page opens and each time the tab is shown, so it
+        # reflects ingests done elsewhere (the CLI, the API) without a reload.
+        demo.load(**refresh)
+        docs_tab.select(**refresh)
+    return demo
+
+
+# -- chat --------------------------------------------------------------------------------------
+
+
+def _chat_tab(service: RagService) -> None:
+    turns = gr.State([])  # the conversation as plain text, for follow-up questions
+    groups = gr.State([])  # one HTML block of source cards per answer
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=380):
+            chatbot = gr.Chatbot(
+                label="Conversation", height=CHAT_HEIGHT, elem_id="chat",
+                examples=[{"text": q} for q in EXAMPLES], feedback_options=None,
+                placeholder="**Ask a question about the articles**, or pick an example:",
+                buttons=[], layout="bubble")  # copy would copy our HTML markup
+            question = gr.Textbox(
+                show_label=False, placeholder="Ask a question about the articles…",
+                submit_btn="Ask", max_lines=4, autofocus=True, elem_id="question",
+                max_length=service.settings.max_question_chars)
+            with gr.Row(elem_id="chat-settings"):
+                top_k, mode = _settings_controls(service)
+        with gr.Column(scale=2, min_width=320):
+            gr.HTML("<h2>Sources</h2>", elem_classes="panel-title")
+            sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources-panel",
+                              js_on_load=None)
+
+    def ask(text: str, chat: Messages, history: Messages, cards: list[str], k: float,
+            answerer: str) -> Iterator[tuple[Any, ...]]:
+        yield from stream_answer(service, text, chat, history, cards, int(k), answerer)
+
+    io = {"fn": ask, "inputs": [question, chatbot, turns, groups, top_k, mode],
+          "outputs": [question, chatbot, turns, groups, sources],
+          "concurrency_limit": service.settings.llm_concurrency}
+    asking = [question.submit(**io),
+              chatbot.example_select(_example_text, None, question, queue=False).then(**io)]
+    # The chat's own clear (bin) button starts a new conversation: stop the answer under
+    # way and forget the turns and sources too.
+    chatbot.clear(lambda: ([], [], render.EMPTY_SOURCES), None, [turns, groups, sources],
+                  queue=False, cancels=asking)
+
+
+def _settings_controls(service: RagService) -> tuple[gr.Slider, gr.Radio]:
+    default_k = service.settings.top_k
+    top_k = gr.Slider(1, max(20, default_k), value=default_k, step=1, label="Passages (top-k)",
+                      info="How many passages are searched for the answer.", min_width=220,
+                      elem_id="top-k")
+    has_llm = "llm" in service.answerers
+    info = ("Extractive quotes the articles; LLM writes the answer." if has_llm
+            else "Extractive quotes the articles (no LLM configured: RAG_LLM=openai).")
+    mode = gr.Radio(MODE_LABELS, value=service.default_mode, label="Answerer", info=info,
+                    interactive=has_llm, min_width=220, elem_id="answerer")
+    return top_k, mode
+
+
+def _example_text(event: gr.SelectData) -> str:
+    return event.value["text"]
+
+
+def stream_answer(service: RagService, text: str, chat: Messages, history: Messages,
+                  cards: list[str], top_k: int, mode: str) -> Iterator[tuple[Any, ...]]:
+    """Stream one answer into the chat, then link its markers and show its sources.
+
+    Yields (question box, chat, turns, source groups, sources panel).
+    """
+    question = (text or "").strip()
+    if not question:
+        yield gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return
+    # Render the user's words as text, not markup: escape before the Markdown renderer.
+    chat = [*chat, {"role": "user", "content": html.escape(question)}]
+    yield "", chat, gr.skip(), gr.skip(), gr.skip()
+    turn = len(cards) + 1
+    try:
+        answer = yield from _stream(service, question, chat, history, top_k, mode)
+        panel_group = render.render_sources_group(
+            answer, question, turn, lambda doc_id: _article_text(service, doc_id),
+            _titles(service, answer))
+    except Exception as exc:  # any service failure becomes a message in the chat
+        log.exception("answering %r failed", question)
+        chat = [*chat, {"role": "assistant", "content": render.render_error(describe_error(exc))}]
+        yield question, chat, gr.skip(), gr.skip(), gr.skip()  # the question back, to retry
+        return
+    chat = [*chat, {"role": "assistant", "content": render.render_answer(answer, turn)}]
+    history = [*history, {"role": "user", "content": question},
+               {"role": "assistant", "content": answer.answer}]
+    cards = [*cards, panel_group]
+    yield "", chat, history, cards, render.render_sources_panel(cards)
+
+
+def _stream(service: RagService, question: str, chat: Messages, history: Messages,
+            top_k: int, mode: str) -> Generator[tuple[Any, ...], None, Answer]:
+    """Show the answer text as it arrives; return the finished Answer."""
+    turns = [Turn(role=t["role"], content=t["content"]) for t in history]  # type: ignore[arg-type]
+    text = ""
+    for event in service.ask_stream(question, top_k, history=turns, mode=mode):
+        if isinstance(event, Answer):
+            return event
+        if isinstance(event, TextDelta):
+            text += event.text
+            partial = [*chat, {"role": "assistant", "content": render.render_partial(text)}]
+            yield gr.skip(), partial, gr.skip(), gr.skip(), gr.skip()
+    raise RuntimeError("the answer stream ended without an answer")
+
+
+def _article_text(service: RagService, doc_id: str) -> str | None:
+    """The article around a citation; without it the card still shows the cited text."""
+    try:
+        return service.document_text(doc_id)
+    except Exception:
+        log.exception("reading the text of %s failed", doc_id)
+        return None
+
+
+def _titles(service: RagService, answer: Answer) -> dict[str, str]:
+    """Article titles for the source cards; a card without a title is still useful."""
+    if not answer.citations:
+        return {}
+    try:
+        return {d.doc_id: d.title for d in service.documents()}
+    except Exception:
+        log.exception("listing documents for source titles failed")
+        return {}
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+
+def _documents_tab(service: RagService) -> dict[str, Any]:
+    """Build the tab; return the event spec that refreshes its table and delete choices."""
+    summary = gr.HTML(elem_id="docs-summary")
+    table = gr.Dataframe(headers=render.DOCUMENT_HEADERS, interactive=False, wrap=True,
+                         elem_id="docs-table", column_widths=["22%", "46%", "8%", "10%", "14%"],
+                         datatype=["str", "str", "number", "number", "str"])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            # No file_types filter: the browser would drop other files with a bare "Error";
+            # the ingest report says per file why it was skipped instead.
+            files = gr.File(label="Add articles (" + ", ".join(SUPPORTED_SUFFIXES) + ")",
+                            file_count="multiple", type="filepath", height=140,
+                            elem_id="upload")
+            ingest = gr.Button("Ingest files", variant="primary", elem_id="ingest-btn")
+            ingest_result = gr.HTML(elem_id="ingest-result")
+        with gr.Column(scale=2):
+            choice = gr.Dropdown(label="Delete a document", choices=[], value=None,
+                                 elem_id="delete-choice")
+            delete = gr.Button("Delete", variant="stop", elem_id="delete-btn")
+            delete_result = gr.HTML(elem_id="delete-result")
+
+    listing = [summary, table, choice]
+
+    def on_refresh() -> tuple[Any, ...]:
+        return list_documents(service)
+
+    def on_ingest(paths: list[str] | None) -> tuple[Any, ...]:
+        # The file box is emptied once its files are in the index.
+        return (ingest_files(service, paths or []), None, *list_documents(service))
+
+    def on_delete(doc_id: str | None) -> tuple[Any, ...]:
+        return (delete_document(service, doc_id), *list_documents(service))
+
+    ingest.click(on_ingest, files, [ingest_result, files, *listing], concurrency_limit=1,
+                 concurrency_id="writes")
+    delete.click(on_delete, choice, [delete_result, *listing], concurrency_limit=1,
+                 concurrency_id="writes")
+    return {"fn": on_refresh, "inputs": None, "outputs": listing}
+
+
+def list_documents(service: RagService) -> tuple[Any, ...]:
+    """(summary, table rows, dropdown update) for the current documents, or the error."""
+    try:
+        docs = service.documents()
+    except Exception as exc:
+        log.exception("listing documents failed")
+        return (render.render_status(f"Could not list the documents: {describe_error(exc)}",
+                                     ok=False), gr.skip(), gr.skip())
+    chunks = sum(d.chunks for d in docs)
+    summary = (f'<p class="docs-count"><strong>{_plural(len(docs), "document")}</strong>, '
+               f"{_plural(chunks, 'chunk')} indexed.</p>")
+    choices = [(f"{d.source}: {d.title[:60]}", d.doc_id) for d in
+               sorted(docs, key=lambda d: d.source)]
+    return summary, render.document_rows(docs), gr.Dropdown(choices=choices, value=None)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def ingest_files(service: RagService, paths: list[str]) -> str:
+    if not paths:
+        return render.render_status("Choose one or more files first.", ok=False)
+    try:
+        # Gradio keeps the uploaded file's own name as the temp file's base name.
+        uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
+        report = service.ingest_uploads(uploads)
+    except Exception as exc:
+        log.exception("ingesting uploads failed")
+        return render.render_status(f"Ingest failed: {describe_error(exc)}", ok=False)
+    return render.render_ingest_report(report.added, report.updated, report.unchanged,
+                                       report.removed, report.skipped)
+
+
+def delete_document(service: RagService, doc_id: str | None) -> str:
+    if not doc_id:
+        return render.render_status("Choose a document to delete first.", ok=False)
+    try:
+        deleted = service.delete_document(doc_id)
+    except Exception as exc:
+        log.exception("deleting %s failed", doc_id)
+        return render.render_status(f"Delete failed: {describe_error(exc)}", ok=False)
+    if not deleted:
+        return render.render_status("That document was already gone.", ok=False)
+    return render.render_status("Deleted. Its passages no longer answer questions.")
