@@ -7,6 +7,7 @@ import argparse
 from eval.dataset import DEFAULT_SET
 from eval.metrics import METRICS
 from eval.thresholds import THRESHOLDS
+from rag.cli import positive_int
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +20,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to write results.json, report.md and the charts "
                              "(default: eval/out/<timestamp>/ in the project, with "
                              "eval/out/latest pointing at the newest run)")
-    parser.add_argument("--top-k", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--top-k", type=positive_int, default=None, metavar="N",
                         help="passages retrieved per question (default: RAG_TOP_K)")
     parser.add_argument("--baseline", default=None, metavar="RESULTS_JSON",
                         help="an earlier run's results.json to compare against")
@@ -30,7 +31,7 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                              "or OPENAI_BASE_URL; otherwise reported as not run)")
     parser.add_argument("--judge-model", default=None, metavar="NAME",
                         help="model name for the judge (default: RAG_LLM_MODEL)")
-    parser.add_argument("--limit", type=_positive_int, default=None, metavar="N",
+    parser.add_argument("--limit", type=positive_int, default=None, metavar="N",
                         help="run only N questions, picked evenly across the set so every "
                              "part of it stays represented (a quick check)")
     parser.add_argument("--ingest", nargs="+", default=None, metavar="PATH",
@@ -51,16 +52,6 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
         gates.add_argument("--" + t.name.replace("_", "-"), dest=t.name, default=None,
                            type=_non_negative_float, metavar="X",
                            help=f"fail when {metric.label} is {word} X ({unit})")
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
 
 
 def _non_negative_float(value: str) -> float:

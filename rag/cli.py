@@ -121,7 +121,7 @@ def _parser() -> argparse.ArgumentParser:
     sp = add("ask", cmd_ask, "Answer a question from the articles, with citations.")
     sp.add_argument("question")
     sp.add_argument("--json", action="store_true", help="print the API's JSON response")
-    sp.add_argument("--top-k", type=_positive, default=None, help="passages to retrieve")
+    sp.add_argument("--top-k", type=positive_int, default=None, help="passages to retrieve")
     sp.add_argument("--answerer", choices=["extractive", "llm"], default=None,
                     help="override RAG_LLM for this question")
 
@@ -139,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _positive(value: str) -> int:
+def positive_int(value: str) -> int:
     try:
         n = int(value)
     except ValueError:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.answering.text import STOPWORDS
+from rag.answering.text import STOPWORDS, content_terms
 from rag.components.embedding import EmbeddingModel
 from rag.components.store import ChunkStore
 from rag.schemas import Passage, Turn
 
 _PRONOUN = re.compile(r"\b(he|she|him|his|hers|they|them|their|theirs|it|its|there|then)\b",
                       re.IGNORECASE)
+_CONTINUATION = re.compile(r"\s*(and|but|also|so|what about|how about)\b", re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these|the same)\s+(\w+)", re.IGNORECASE)
 
 
 def refers_back(question: str) -> bool:
-    """Does the question point at something said before ("he", "that trip", "there")?"""
-    if _PRONOUN.search(question):
+    """Does the question point at something said before ("he", "that trip", "and where?")?"""
+    if _PRONOUN.search(question) or _CONTINUATION.match(question):
+        return True
+    if len(content_terms(question)) < 2:  # "Why?", "And when?": nothing to search on its own
         return True
     return any(m.group(2).lower() not in STOPWORDS for m in _DEMONSTRATIVE.finditer(question))
 

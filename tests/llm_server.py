@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +58,8 @@ def gguf_path() -> Path:
                          f"(looked in {folders or 'nothing: the package is missing'})")
 
 
-def server_command(model: Path, port: int, n_ctx: int = 4096) -> list[str]:
+def server_command(model: Path, port: int, n_ctx: int = 4096,
+                   extra_args: Sequence[str] = ()) -> list[str]:
     """The command line. Notes on the choices:
 
     --host 127.0.0.1     the default is "localhost"; be explicit, loopback only.
@@ -70,12 +71,13 @@ def server_command(model: Path, port: int, n_ctx: int = 4096) -> list[str]:
     --interrupt_requests False
                          the default ends a running stream (with a normal [DONE]) as soon as
                          another request arrives: a silently truncated answer. Queue instead.
+    extra_args           appended as given, e.g. ("--embedding", "True").
     """
     return [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
             "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
             "--n_ctx", str(n_ctx), "--n_threads", "1", "--n_threads_batch", "1",
             "--logits_all", "False", "--use_mlock", "False", "--interrupt_requests", "False",
-            "--verbose", "False"]
+            "--verbose", "False", *extra_args]
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -120,7 +122,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def llama_server(startup_timeout_s: float = STARTUP_TIMEOUT_S,
-                 log_dir: Path | None = None, attempts: int = 3) -> Iterator[LlamaServer]:
+                 log_dir: Path | None = None, attempts: int = 3, n_ctx: int = 4096,
+                 extra_args: Sequence[str] = ()) -> Iterator[LlamaServer]:
     """Start the server, wait (bounded) until /v1/models answers, yield it, then kill it.
 
     A free port can be taken between choosing it and the server binding it; the start is
@@ -132,10 +135,11 @@ def llama_server(startup_timeout_s: float = STARTUP_TIMEOUT_S,
         port = free_port()
         server = LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", model=MODEL_ALIAS,
                              port=port, log=log_dir / f"server-{port}.log")
+        command = server_command(model, port, n_ctx, extra_args)
         # A file, not a pipe: nobody reads a pipe while tests run, and a full pipe would
         # block the server's logging and then the server.
         with server.log.open("wb") as log:
-            process = subprocess.Popen(server_command(model, port), stdout=log,
+            process = subprocess.Popen(command, stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             if _wait_until_up(process, server, startup_timeout_s):
@@ -146,7 +150,7 @@ def llama_server(startup_timeout_s: float = STARTUP_TIMEOUT_S,
                 continue
             raise LLMServerError(
                 f"llama.cpp server exited with code {process.returncode} before answering; "
-                f"command: {' '.join(server_command(model, port))}\nits log ends:\n{log_text}")
+                f"command: {' '.join(command)}\nits log ends:\n{log_text}")
         finally:
             _stop(process)
     raise AssertionError("unreachable")  # every attempt returns, continues or raises

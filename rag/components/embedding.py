@@ -70,6 +70,16 @@ class LocalMiniLM:
         return self.embed_texts([text])[0]
 
 
+class EmbeddingEndpointError(RuntimeError):
+    """The OpenAI-compatible embeddings endpoint failed; the message names it and the cause."""
+
+
+# llama-index's defaults (10 retries, applied twice: its own retry loop around the openai
+# client's) turn a dead endpoint into ~100 s per call, then a bare "Connection error.".
+OPENAI_TIMEOUT_S = 60.0  # per request: a batch of up to 100 chunks
+OPENAI_MAX_RETRIES = 1
+
+
 class OpenAIEmbedder:
     """Any OpenAI-compatible embeddings endpoint, through llama-index's client."""
 
@@ -80,14 +90,31 @@ class OpenAIEmbedder:
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "unused"
         self.name = settings.embedding_model_name
-        self._model = OpenAIEmbedding(model=self.name, api_key=key,
-                                      api_base=settings.openai_base_url)
+        # model_name, not model: `model` only accepts OpenAI's own model names.
+        self._model = OpenAIEmbedding(model_name=self.name, api_key=key,
+                                      api_base=settings.openai_base_url,
+                                      timeout=OPENAI_TIMEOUT_S, max_retries=OPENAI_MAX_RETRIES)
+        self.endpoint = self._model.api_base  # as resolved: the setting, or OpenAI's
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        return self._model.get_text_embedding_batch(texts)
+        try:
+            return self._model.get_text_embedding_batch(texts)
+        except Exception as exc:
+            raise self._error(exc) from exc
 
     def embed_query(self, text: str) -> list[float]:
-        return self._model.get_query_embedding(text)
+        try:
+            return self._model.get_query_embedding(text)
+        except Exception as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: Exception) -> EmbeddingEndpointError:
+        detail = f"{type(exc).__name__}: {exc}"
+        if exc.__cause__ is not None:  # "Connection error." says less than its cause
+            detail += f" ({exc.__cause__})"
+        return EmbeddingEndpointError(
+            f"the embeddings endpoint {self.endpoint} failed for model '{self.name}': {detail}; "
+            f"check OPENAI_BASE_URL and OPENAI_API_KEY")
 
 
 @lru_cache(maxsize=2)

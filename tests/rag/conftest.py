@@ -23,3 +23,27 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer
 def llm_base_url(llm_server: LlamaServer) -> str:
     """The server's OpenAI base URL (http://127.0.0.1:PORT/v1); any model name is served."""
     return llm_server.base_url
+
+
+# llama.cpp's embedding mode. SmolLM2's GGUF names no pooling, so llama.cpp would answer one
+# vector per token (a list of lists, which no OpenAI client expects); its server has no
+# pooling option, so the GGUF's `llama.pooling_type` key is overridden: 1 = mean.
+EMBEDDING_SERVER_ARGS = ("--embedding", "True", "--kv_overrides", "llama.pooling_type=int:1")
+
+
+@pytest.fixture(scope="session")
+def embedding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """A second llama.cpp server on SmolLM2-135M, in embedding mode: POST /v1/embeddings
+    answers one mean-pooled vector (576 floats) per input, whatever model name is asked for.
+
+    n_ctx 512 is also the batch size: inputs are truncated to it; chunks are far shorter.
+    """
+    with llama_server(log_dir=tmp_path_factory.mktemp("embedding-server"), n_ctx=512,
+                      extra_args=EMBEDDING_SERVER_ARGS) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def embedding_server_url(embedding_server: LlamaServer) -> str:
+    """The embedding server's OpenAI base URL (http://127.0.0.1:PORT/v1)."""
+    return embedding_server.base_url

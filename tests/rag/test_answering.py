@@ -93,3 +93,18 @@ def test_a_new_topic_after_a_conversation_is_not_treated_as_a_follow_up(
                Turn(role="assistant", content="He called it a peace mission.")]
     answer = corpus_service.ask("What is the capital of Australia?", history=history)
     assert answer.refused and answer.citations == []
+
+
+@pytest.mark.parametrize(("question", "follow_up"), [
+    ("What is the capital of Australia?", False),
+    ("Where did Orban and Putin meet during the Belt and Road Forum?", False),
+    ("How did Orban's press chief describe that trip?", True),
+    ("What did he say he raised there?", True),
+    ("Why were those plans shelved?", True),
+    ("And where?", True),
+    ("What about the phone call?", True),
+])
+def test_follow_up_detection(question: str, follow_up: bool) -> None:
+    from rag.retrieval import refers_back
+
+    assert refers_back(question) is follow_up
