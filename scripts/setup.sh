@@ -9,7 +9,7 @@ command -v "$python" >/dev/null || python=python3
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras:-base}"
 if [ ! -f "$stamp" ]; then
-  echo "installing into .venv (first time: a few minutes; the local LLM server compiles)..."
+  echo "installing into .venv (first time: a few minutes${extras:+; the test extras compile llama.cpp}) ..."
   .venv/bin/pip install -q --upgrade pip
   # CPU torch first and pinned: a looser requirement would pull several GB of CUDA wheels.
   .venv/bin/pip install -q torch==2.13.0

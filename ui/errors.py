@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rag.answering.generative import LLMBusyError, LLMUnavailableError
+from rag.components.embedding import EmbeddingEndpointError
 from rag.components.store import EmbeddingMismatchError, StoreError
 
 MAX_DETAIL_CHARS = 300  # a driver's error text can be long; the server log keeps all of it
@@ -16,6 +17,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, LLMUnavailableError):
         return (f"The language model could not be reached ({detail}). Retry, or switch the "
                 "answerer to Extractive.")
+    if isinstance(exc, EmbeddingEndpointError):
+        return f"The embedding model could not be reached: {detail}"
     if isinstance(exc, EmbeddingMismatchError):
         return f"The index was built with another embedding model: {detail}"
     if isinstance(exc, StoreError):

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag.answering.generative import LLMBusyError, LLMUnavailableError
+from rag.components.embedding import EmbeddingEndpointError
 from rag.components.store import EmbeddingMismatchError, StoreError
 
 log = logging.getLogger("rag.api")
@@ -36,6 +37,8 @@ def as_api_error(exc: Exception) -> ApiError:
         return ApiError(503, "llm_busy", str(exc), {"Retry-After": str(RETRY_AFTER_S)})
     if isinstance(exc, LLMUnavailableError):
         return ApiError(503, "llm_unavailable", str(exc))
+    if isinstance(exc, EmbeddingEndpointError):
+        return ApiError(503, "embedding_unavailable", str(exc))
     if isinstance(exc, EmbeddingMismatchError):
         return ApiError(409, "embedding_mismatch", str(exc))
     if isinstance(exc, StoreError):
@@ -71,6 +74,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     # Expected failures are answered here; anything else reaches the catch-all below, which
     # answers 500 and lets the server log the traceback.
-    for known in (ApiError, LLMBusyError, LLMUnavailableError, StoreError):
+    for known in (ApiError, LLMBusyError, LLMUnavailableError, StoreError,
+                  EmbeddingEndpointError):
         app.add_exception_handler(known, _known)
     app.add_exception_handler(Exception, _known)
