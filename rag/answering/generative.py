@@ -130,12 +130,15 @@ class GenerativeAnswerer:
 
 
 def attribute(answer: str, passages: Sequence[Passage]) -> list[int]:
-    """The passages (1-based) an uncited answer's sentences take most of their words from."""
+    """The passages (1-based) an uncited answer's sentences take most of their words from.
+
+    Sentences too short to judge ("1) Hungary") are judged together, as one more piece."""
     vocab = [content_terms(p.text) for p in passages]
+    pieces = [content_terms(answer[lo:hi]) for lo, hi in sentence_spans(answer)]
+    short = set().union(*(w for w in pieces if len(w) < MIN_CONTENT_WORDS)) if pieces else set()
     found: dict[int, None] = {}
-    for lo, hi in sentence_spans(answer):
-        words = content_terms(answer[lo:hi])
-        if len(words) < MIN_CONTENT_WORDS:
+    for words in [w for w in pieces if len(w) >= MIN_CONTENT_WORDS] + [short]:
+        if not words or not vocab:
             continue
         # The best share wins; on a tie, the higher-ranked (lower-numbered) passage.
         share, minus_n = max((len(words & v) / len(words), -n) for n, v in enumerate(vocab, 1))

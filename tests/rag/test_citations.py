@@ -31,3 +31,16 @@ def test_stream_holds_back_an_unfinished_marker() -> None:
     assert _split_safe("Beijing [1") == ("Beijing ", "[1")
     assert _split_safe("Beijing [1]") == ("Beijing [1]", "")
     assert _split_safe("a [ b " + "x" * 20) == ("a [ b " + "x" * 20, "")
+
+
+def test_uncited_answers_are_attributed_by_their_words() -> None:
+    from rag.answering.generative import attribute
+
+    passages = [
+        Passage(source="a.txt", doc_id="a", chunk_id="a:1", text="Orban met Putin in Beijing "
+                "at the Belt and Road forum.", start=0, end=50, score=0.9),
+        Passage(source="b.txt", doc_id="b", chunk_id="b:1", text="Energy supplies for Hungary, "
+                "Slovakia and Serbia this winter.", start=0, end=50, score=0.8)]
+    assert attribute("They met in Beijing at the Belt and Road forum.", passages) == [1]
+    assert attribute("1) Hungary\n2) Slovakia\n3) Serbia", passages) == [2]  # short lines
+    assert attribute("The capital of France is Paris.", passages) == []
