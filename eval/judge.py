@@ -13,18 +13,14 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
-from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from eval.metrics.text import MARKER, markers, strip_markers
 from eval.records import QuestionRecord, SentenceVerdict
+from rag.answering.text import sentence_spans
 from rag.schemas import Citation
 from rag.settings import Settings
-
-if TYPE_CHECKING:
-    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
 SYSTEM_PROMPT = (
     "You are a strict fact checker. You get numbered passages from news articles and one "
@@ -36,9 +32,6 @@ MAX_REPLY_CHARS = 300  # kept in results.json so an odd reply can be read
 
 Complete = Callable[[str, str], str]  # (system, user) -> the judge's reply text
 
-# Untrained punkt splits after any full stop; common English abbreviations are not ends.
-_ABBREVIATIONS = ("mr mrs ms dr prof st jr sr gen col lt sgt capt gov sen rep pres "
-                  "u.s u.k u.n e.u inc ltd co corp vs etc e.g i.e no fig approx").split()
 _LEADING_MARKERS = re.compile(r"^(?:\s*" + MARKER.pattern + r")+")
 _NEGATIVE = re.compile(r"\b(?:unsupported|not[\s_-]+supported)\b")
 _POSITIVE = re.compile(r"\bsupported\b")
@@ -51,20 +44,10 @@ def judge_unavailable(settings: Settings) -> str | None:
     return "no LLM configured (set RAG_LLM=openai with OPENAI_BASE_URL or OPENAI_API_KEY)"
 
 
-@cache
-def _punkt() -> PunktSentenceTokenizer:
-    """Imported on first use: nltk takes seconds to import, and only the judge needs it."""
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
-    params = PunktParameters()
-    params.abbrev_types = set(_ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
-
-
 def split_sentences(answer: str) -> list[tuple[str, list[int]]]:
     """Answer sentences with the [n] they cite; markers after a full stop stay with it."""
     pieces: list[str] = []
-    for sentence in _punkt().tokenize(answer):
+    for sentence in (answer[lo:hi] for lo, hi in sentence_spans(answer)):
         lead = _LEADING_MARKERS.match(sentence)
         if lead and pieces:  # "Beijing. [1] Then..." -> "[1]" belongs to "Beijing."
             pieces[-1] += " " + lead.group(0).strip()

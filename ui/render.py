@@ -14,10 +14,10 @@ import html
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+from rag.answering.base import MARKER
 from rag.schemas import Answer, Citation, DocumentInfo
 
 CONTEXT_CHARS = 220  # article text shown on each side of a cited span
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 EMPTY_SOURCES = (
@@ -51,7 +51,7 @@ def link_markers(escaped: str, turn: int, cited: Mapping[int, str]) -> str:
                 parts.append(f"[{n}]")
         return "".join(parts)
 
-    return _MARKER.sub(link, escaped)
+    return MARKER.sub(link, escaped)
 
 
 def render_answer(answer: Answer, turn: int) -> str:

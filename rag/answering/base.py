@@ -11,7 +11,7 @@ from rag.schemas import Citation, Passage, Turn
 
 REFUSAL = "The articles do not contain the answer to this question."
 
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
 @dataclass(frozen=True)
@@ -57,14 +57,14 @@ def keep_valid_markers(text: str, valid: set[int]) -> str:
         kept = [n for n in (int(x) for x in match.group(1).split(",")) if n in valid]
         return "".join(f"[{n}]" for n in kept)
 
-    cleaned = _MARKER.sub(fix, text)
+    cleaned = MARKER.sub(fix, text)
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
 
 
 def cited_numbers(text: str) -> list[int]:
     """The [n] numbers used in `text`, in order of first use."""
     seen: dict[int, None] = {}
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         for x in match.group(1).split(","):
             seen.setdefault(int(x), None)
     return list(seen)
