@@ -26,6 +26,12 @@ for _name in list(os.environ):
         del os.environ[_name]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshot", metavar="PATH", default=None,
+                     help="tests/ui/test_browser.py: save the chat's picture here instead of "
+                          "the test's temp folder (scripts/screenshot.sh: the README's)")
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     return load_settings(_env_file=None, data_dir=data_dir, **overrides)
 

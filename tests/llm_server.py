@@ -20,7 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.conftest import free_port
@@ -41,9 +41,22 @@ class LlamaServer:
     model: str
     port: int
     log: Path  # the server's stdout and stderr
+    process: subprocess.Popen[bytes] | None = field(default=None, compare=False, repr=False)
 
     def log_tail(self, lines: int = 30) -> str:
         return tail(self.log, lines)
+
+    def exit_report(self) -> str | None:
+        """None while the server runs; once it has exited, what to tell the reader.
+
+        A native build that crashes (SIGSEGV at the first generation on AMX CPUs) otherwise
+        shows up as a "Connection error" in every later test."""
+        code = self.process.poll() if self.process else None
+        if code is None:
+            return None
+        how = f"signal {-code}" if code < 0 else f"code {code}"
+        return (f"the llama.cpp server on port {self.port} exited with {how}; "
+                f"its log ends:\n{self.log_tail()}")
 
 
 def gguf_path() -> Path:
@@ -133,14 +146,15 @@ def llama_server(startup_timeout_s: float = STARTUP_TIMEOUT_S,
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="llama-server-"))
     for attempt in range(1, attempts + 1):
         port = free_port()
-        server = LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", model=MODEL_ALIAS,
-                             port=port, log=log_dir / f"server-{port}.log")
+        log_path = log_dir / f"server-{port}.log"
         command = server_command(model, port, n_ctx, extra_args)
         # A file, not a pipe: nobody reads a pipe while tests run, and a full pipe would
         # block the server's logging and then the server.
-        with server.log.open("wb") as log:
+        with log_path.open("wb") as log:
             process = subprocess.Popen(command, stdout=log,
                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        server = LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", model=MODEL_ALIAS,
+                             port=port, log=log_path, process=process)
         try:
             if _wait_until_up(process, server, startup_timeout_s):
                 yield server

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.components.embedding import LocalMiniLM
+from rag.components.embedding import OnnxMiniLM
 from rag.service import RagService
 
 
@@ -108,10 +108,10 @@ def test_a_crash_before_the_commit_point_keeps_the_old_version(
 
 def test_a_failed_embedding_leaves_the_index_unchanged(
         fresh_service: RagService, articles_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: LocalMiniLM, texts: list[str]) -> list[list[float]]:
+    def broken(self: OnnxMiniLM, texts: list[str]) -> list[list[float]]:
         raise RuntimeError("model crashed")
 
-    monkeypatch.setattr(LocalMiniLM, "embed_texts", broken)
+    monkeypatch.setattr(OnnxMiniLM, "embed_texts", broken)
     report = fresh_service.ingest_paths([articles_copy], progress=False)
     assert len(report.skipped) == 5 and not report.added
     assert chunk_count(fresh_service) == 0 and fresh_service.documents() == []

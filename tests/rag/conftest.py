@@ -1,12 +1,19 @@
-"""Fixtures for the rag tests that need a real LLM endpoint."""
+"""Fixtures for the rag tests that need a real server: llama.cpp (LLM, embeddings), Chroma."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import free_port
 from tests.llm_server import LlamaServer, llama_server
+
+CHROMA = Path(sys.executable).with_name("chroma")
 
 
 @pytest.fixture(scope="session")
@@ -17,6 +24,27 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer
     """
     with llama_server(log_dir=tmp_path_factory.mktemp("llama-server")) as server:
         yield server
+
+
+_exits_reported: set[int] = set()  # ports of servers whose exit a test already reported
+
+
+@pytest.fixture(autouse=True)
+def _llm_servers_alive(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A server that dies is one clear failure (exit code, log tail), not a "Connection
+    error" in every later test: the test it died in fails, later ones are skipped."""
+    servers: list[LlamaServer] = [request.getfixturevalue(name) for name in
+                                  ("llm_server", "embedding_server")
+                                  if name in request.fixturenames]
+    for server in servers:
+        if server.port in _exits_reported:
+            pytest.skip(f"the llama.cpp server on port {server.port} exited earlier")
+    yield
+    for server in servers:
+        report = server.exit_report()
+        if report and server.port not in _exits_reported:
+            _exits_reported.add(server.port)
+            pytest.fail(report, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +78,34 @@ def embedding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Llama
 def embedding_server_url(embedding_server: LlamaServer) -> str:
     """The embedding server's OpenAI base URL (http://127.0.0.1:PORT/v1)."""
     return embedding_server.base_url
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """A real `chroma run` on a free loopback port, for the session; yields its port."""
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
+    )
+    try:
+        import chromadb
+        from chromadb.config import Settings
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                chromadb.HttpClient(host="127.0.0.1", port=port,
+                                    settings=Settings(anonymized_telemetry=False)).heartbeat()
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read().decode() if proc.stderr else ""
+                    pytest.fail(f"chroma run did not start: {err[-2000:]}")
+                time.sleep(0.3)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

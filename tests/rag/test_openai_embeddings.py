@@ -1,7 +1,7 @@
 """The OpenAI embeddings path for real, against llama.cpp's server in embedding mode.
 
 OpenAI's cloud cannot be reached from the tests; any OpenAI-compatible /v1/embeddings endpoint
-goes through the same client (llama-index's OpenAIEmbedding over the openai package). The
+goes through the same client (the openai package's embeddings API). The
 server runs SmolLM2-135M, which is no embedding model: these tests check the plumbing (vectors
 stored and searched, exact offsets, the model recorded on the collection, clear errors),
 never retrieval quality.
@@ -33,7 +33,7 @@ from tests.llm_server import LlamaServer
 
 COLLECTION = "articles-openai"
 QUESTION = "Where did Orban and Putin meet?"
-FAIL_FAST_S = 10.0  # a dead endpoint must fail within this (llama-index's defaults: ~100 s)
+FAIL_FAST_S = 10.0  # a dead endpoint must fail within this, not after minutes of retries
 
 
 def openai_settings(data_dir: Path, base_url: str, model: str, **overrides: object) -> Settings:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,36 +14,6 @@ from rag.service import RagService
 from tests.conftest import ARTICLES, free_port, make_settings
 
 CHROMA = Path(sys.executable).with_name("chroma")
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={"ANONYMIZED_TELEMETRY": "False", "PATH": "/usr/bin:/bin"},
-    )
-    try:
-        import chromadb
-        from chromadb.config import Settings
-
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=port,
-                                    settings=Settings(anonymized_telemetry=False)).heartbeat()
-                break
-            except Exception:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode() if proc.stderr else ""
-                    pytest.fail(f"chroma run did not start: {err[-2000:]}")
-                time.sleep(0.3)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_server_path_ingests_and_answers(chroma_server: int, tmp_path: Path) -> None:
@@ -68,11 +37,38 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
         RagService(settings).readiness()
 
 
+# One step of the persistence test, in a Python process of its own: chromadb keeps one
+# client per path inside a process, so only another process shows what is on disk.
+STORE_STEP = """
+import json, sys
+from pathlib import Path
+from rag.service import RagService
+from rag.settings import load_settings
+
+service = RagService(load_settings(_env_file=None, data_dir=Path(sys.argv[1])))
+if len(sys.argv) > 2:
+    service.ingest_paths([Path(sys.argv[2])], progress=False)
+print(json.dumps({"documents": sorted(d.source for d in service.documents()),
+                  "hits": [[p.chunk_id, p.text] for p in service.search("Beijing forum", 3)]}))
+"""
+
+
+def store_step(data_dir: Path, *ingest: Path) -> dict[str, list]:
+    proc = subprocess.run([sys.executable, "-c", STORE_STEP, str(data_dir), *map(str, ingest)],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          cwd=data_dir.parent)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 def test_embedded_store_persists_across_processes(tmp_path: Path) -> None:
-    RagService(make_settings(tmp_path)).ingest_paths([ARTICLES], progress=False)
-    assert (tmp_path / "chroma").is_dir()
-    reopened = RagService(make_settings(tmp_path))
-    assert len(reopened.documents()) == 5 and reopened.search("Beijing forum", top_k=2)
+    data_dir = tmp_path / "data"
+    written = store_step(data_dir, ARTICLES)  # ingests, then exits
+    assert written["documents"] == sorted(p.name for p in ARTICLES.glob("*.txt"))
+    assert written["hits"] and any("Beijing" in text for _, text in written["hits"])
+    assert (data_dir / "chroma").is_dir()
+    read_back = store_step(data_dir)  # a new process that only opens the folder
+    assert read_back == written
 
 
 def test_querying_with_another_embedding_model_says_to_reingest(

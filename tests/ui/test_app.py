@@ -6,17 +6,20 @@ the browser test drives the same handlers over the real service.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import pytest
+from gradio.state_holder import SessionState
 
 from ingest.pipeline import IngestReport
 from rag.answering import TextDelta
 from rag.answering.generative import LLMBusyError, LLMUnavailableError
 from rag.components.store import StoreError
+from rag.errors import AnswererNotConfiguredError
 from rag.schemas import Answer, Citation, DocumentInfo, Turn
 from tests.conftest import make_settings
 from ui import app
@@ -89,9 +92,25 @@ def ask(service: StubService, question: str, chat: list[dict[str, str]] | None =
                                   4, "extractive"))  # type: ignore[arg-type]
 
 
-def test_build_ui_builds_even_when_the_store_is_down(stub: StubService) -> None:
+def run_event(demo: gr.Blocks, trigger: str) -> list[Any]:
+    """Run the one event `trigger` fires ("load": the page opening) as Gradio does, with
+    its pre- and post-processing; return what would be sent to the browser."""
+    fns = [fn for fn in demo.fns.values() if any(event == trigger for _, event in fn.targets)]
+    assert len(fns) == 1, f"expected one '{trigger}' event, found {len(fns)}"
+    return asyncio.run(demo.process_api(fns[0], [], state=SessionState(demo)))["data"]
+
+
+@pytest.mark.parametrize("trigger", ["load", "select"])  # the page opens; the tab is shown
+def test_window_opens_with_a_readable_error_when_the_store_is_down(
+        stub: StubService, trigger: str) -> None:
     stub.fail = StoreError("Chroma failed to connect")
-    assert isinstance(app.build_ui(stub), gr.Blocks)  # type: ignore[arg-type]
+    demo = app.build_ui(stub)  # type: ignore[arg-type]
+    summary, table, choice = run_event(demo, trigger)  # reads the store: fails, never raises
+    assert 'class="error-msg"' in summary and "index is unavailable" in summary
+    assert "Chroma failed to connect" in summary
+    assert table == choice == {"__type__": "update"}  # left as they were
+    stub.fail = None  # the store is back: the same event lists the documents
+    assert "1 document</strong>" in run_event(demo, trigger)[0]
 
 
 @pytest.mark.parametrize("answerers, interactive", [(["extractive"], False),
@@ -152,7 +171,8 @@ def test_empty_question_changes_nothing(stub: StubService) -> None:
     (LLMUnavailableError("LLM endpoint unreachable: connection refused"), "could not be reached"),
     (LLMBusyError("all slots taken"), "busy"),
     (StoreError("Chroma failed to query: gone"), "index is unavailable"),
-    (ValueError("answerer 'llm' is not configured; available: extractive"), "not configured"),
+    (AnswererNotConfiguredError("answerer 'llm' is not configured; available: extractive"),
+     "not configured"),
     (KeyError("boom"), "KeyError"),
 ])
 def test_a_failing_service_shows_a_message_and_keeps_the_conversation(

@@ -20,13 +20,12 @@ from rag.answering.generative import LLMUnavailableError
 from rag.api.app import create_app
 from rag.schemas import Answer, Turn
 from rag.service import RagService
-from tests.conftest import ARTICLES, PROJECT, serving
+from tests.conftest import ARTICLES, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-SCREENSHOT = PROJECT / "docs" / "screenshot-chat.png"
 EXAMPLE = "Where did Orban and Putin meet during the Belt and Road Forum?"
 FOLLOW_UP = "Was he the first EU leader to meet Putin since the war began?"
 UNANSWERABLE = "What is the capital of Australia?"
@@ -98,6 +97,14 @@ def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     context.close()
 
 
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """Where the chat's picture goes: the test's own folder, unless `--screenshot PATH`
+    asks for it elsewhere (scripts/screenshot.sh refreshes the README's picture so)."""
+    chosen = request.config.getoption("--screenshot")
+    return Path(chosen).resolve() if chosen else tmp_path / "screenshot-chat.png"
+
+
 def app_for(service: RagService) -> FastAPI:
     """The real app: the API with the chat mounted at "/", as `rag serve` runs it."""
 
@@ -112,7 +119,7 @@ def ask(page: Page, question: str) -> None:
 
 def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
         corpus_service: RagService, page: tuple[Page, list[str]],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, screenshot: Path) -> None:
     page, outside = page
     spy = Spy(corpus_service)
     monkeypatch.setattr(corpus_service, "ask_stream", spy)
@@ -153,8 +160,9 @@ def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
                                     Turn(role="assistant", content=answer.answer)]
         page.evaluate("window.scrollTo(0, 0)")
         page.mouse.move(0, 0)  # no hover style on the marker clicked above
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT), animations="disabled")
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), animations="disabled")
+        assert screenshot.read_bytes().startswith(b"\x89PNG"), screenshot
 
         # A failing service shows a message; the window stays usable.
         ask(page, FAILING)

