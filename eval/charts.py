@@ -20,19 +20,26 @@ CATEGORY_METRICS = ("hit_rate", "mrr", "accuracy", "f1", "citation_hit_rate",
                     "citation_precision", "refusal_recall", "wrong_refusal_rate", "faithfulness")
 DPI = 120
 BETTER, WORSE, SAME = "#2e7d32", "#c62828", "#9e9e9e"
+SPLIT_COLOURS = ("#78909c", "#b0bec5")
 
 
 def metrics_by_category(overall: Summary, by_category: dict[str, Summary], k: int,
-                        answerer: str, path: Path) -> Path:
-    """One panel per metric, one bar per category: readable whatever the category count."""
-    groups = [("overall", overall), *by_category.items()]
+                        answerer: str, path: Path,
+                        by_split: dict[str, Summary] | None = None) -> Path:
+    """One panel per metric; one bar for overall, each split (when there are several) and
+    each category: readable whatever the category count."""
+    splits = [(f"{name} split", s) for name, s in by_split.items()] if (
+        by_split and len(by_split) > 1) else []
+    groups = [("overall", overall), *splits, *by_category.items()]
     shown = [m for m in CATEGORY_METRICS if any(s.get(m) is not None for _, s in groups)]
     cols = min(4, max(1, len(shown)))
     rows = -(-len(shown) // cols)
     fig, axes = plt.subplots(rows, cols, squeeze=False, sharey=True,
                              figsize=(4.2 * cols + 1.5, 0.42 * len(groups) * rows + 1.6 * rows))
     names = [f"{name} (n={s.get('questions')})" for name, s in groups]
-    colours = ["#37474f"] + [plt.get_cmap("tab10")(i % 10) for i in range(len(groups) - 1)]
+    # overall dark, splits in greys (they pool the categories below them), categories coloured
+    colours = (["#37474f"] + [SPLIT_COLOURS[i % len(SPLIT_COLOURS)] for i in range(len(splits))]
+               + [plt.get_cmap("tab10")(i % 10) for i in range(len(by_category))])
     for ax, key in zip(axes.flat, shown, strict=False):
         metric = METRICS[key]
         values = [s.get(key) for _, s in groups]
@@ -43,6 +50,8 @@ def metrics_by_category(overall: Summary, by_category: dict[str, Summary], k: in
                                    for v in values], padding=3, fontsize=8)
         ax.set_yticks(list(ys), names, fontsize=9)
         ax.set_ylim(len(groups) - 0.5, -0.5)  # overall on top (not invert_yaxis: axes share y)
+        if splits:  # a rule between the pooled rows and the categories
+            ax.axhline(len(splits) + 0.5, color="black", linewidth=0.6, alpha=0.5)
         ax.set_xlim(0, 1.18)
         ax.set_title(metric.label.replace("@k", f"@{k}")
                      + ("" if metric.higher_is_better else " (lower is better)"), fontsize=10)
@@ -51,8 +60,8 @@ def metrics_by_category(overall: Summary, by_category: dict[str, Summary], k: in
         ax.set_axisbelow(True)
     for ax in list(axes.flat)[len(shown):]:
         ax.set_visible(False)
-    fig.suptitle(f"Quality per category ({answerer} answerer, top-{k}; "
-                 "n/a: the metric does not apply to that group)")
+    fig.suptitle(f"Quality per {'split and ' if splits else ''}category ({answerer} answerer, "
+                 f"top-{k}; n/a: the metric does not apply to that group)")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -7,7 +7,7 @@ import argparse
 from eval.dataset import DEFAULT_SET
 from eval.metrics import METRICS
 from eval.thresholds import THRESHOLDS
-from rag.cli import positive_int
+from rag.cli_types import positive_int
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rag.schemas import Turn
 
-DEFAULT_SET = Path(__file__).resolve().parent / "data" / "articles_qa.jsonl"
+_DATA = Path(__file__).resolve().parent / "data"
+DEFAULT_SET = _DATA / "articles_qa.jsonl"  # the dev split
+HELDOUT_SET = _DATA / "articles_qa_heldout.jsonl"
+DEFAULT_SETS = (DEFAULT_SET, HELDOUT_SET)  # what `rag eval` runs without --set
+
+# dev: what tuning may look at; heldout: only for checking that tuning generalised.
+SPLITS = ("dev", "heldout")
+DEFAULT_SPLIT = "dev"
 
 _FIELDS = ("id", "question", "reference_answer", "key_facts", "sources", "category", "history")
+_OPTIONAL = ("split",)
 
 
 class DatasetError(ValueError):
@@ -28,6 +37,7 @@ class EvalItem:
     sources: list[str]
     category: str
     history: list[Turn] = field(default_factory=list)
+    split: str = DEFAULT_SPLIT
     line: int = 0
 
     @property
@@ -64,9 +74,29 @@ def load_dataset(path: Path) -> list[EvalItem]:
     return items
 
 
-def set_fingerprint(path: Path) -> str:
-    """Short content hash, so a comparison against a run on another set can be flagged."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def load_sets(paths: Sequence[Path]) -> list[EvalItem]:
+    """Several files run as one set (e.g. dev + heldout); ids must be unique across them."""
+    items: list[EvalItem] = []
+    seen: dict[str, Path] = {}
+    for path in paths:
+        for item in load_dataset(path):
+            if item.id in seen:  # results and reports are keyed by id
+                raise DatasetError(f"{path}:{item.line}: duplicate id '{item.id}' "
+                                   f"(also used in {seen[item.id]})")
+            seen[item.id] = path
+            items.append(item)
+    return items
+
+
+def set_fingerprint(paths: Path | Sequence[Path]) -> str:
+    """Short content hash of every file, so a comparison against a run on another set
+    (or on one split only) can be flagged."""
+    if isinstance(paths, Path):
+        paths = [paths]
+    digests = [hashlib.sha256(p.read_bytes()).digest() for p in paths]
+    if len(digests) == 1:  # one file hashes as it always has: old baselines stay comparable
+        return digests[0].hex()[:16]
+    return hashlib.sha256(b"".join(digests)).hexdigest()[:16]
 
 
 def parse_item(line: str, number: int = 0) -> EvalItem:
@@ -79,7 +109,7 @@ def parse_item(line: str, number: int = 0) -> EvalItem:
     missing = [f for f in _FIELDS if f not in obj]
     if missing:
         raise DatasetError(f"missing field(s): {', '.join(missing)}")
-    unknown = sorted(set(obj) - set(_FIELDS))
+    unknown = sorted(set(obj) - set(_FIELDS) - set(_OPTIONAL))
     if unknown:  # most often a misspelt field, which would silently change a metric
         raise DatasetError(f"unknown field(s): {', '.join(unknown)}")
     for name in ("id", "question", "reference_answer", "category"):
@@ -92,7 +122,16 @@ def parse_item(line: str, number: int = 0) -> EvalItem:
     return EvalItem(id=obj["id"], question=obj["question"],
                     reference_answer=obj["reference_answer"], key_facts=key_facts,
                     sources=sources, category=obj["category"],
-                    history=_history(obj["history"]), line=number)
+                    history=_history(obj["history"]),
+                    split=_split(obj.get("split", DEFAULT_SPLIT)), line=number)
+
+
+def _split(value: Any) -> str:
+    # A closed list: a misspelt split would quietly report a third column.
+    if value not in SPLITS:
+        raise DatasetError(f"'split' must be one of {', '.join(map(repr, SPLITS))} "
+                           f"(or left out for \"{DEFAULT_SPLIT}\"), not {json.dumps(value)}")
+    return str(value)
 
 
 def _text(value: Any, name: str) -> str:

@@ -55,18 +55,28 @@ def _rows(judged: bool) -> list[tuple[str, Metric | None]]:
     return rows
 
 
+def columns(overall: Summary, by_category: dict[str, Summary],
+            by_split: dict[str, Summary] | None = None) -> list[tuple[str, Summary]]:
+    """overall, then each split (dev, heldout) side by side, then each category.
+
+    A run of one split shows no split column: it would repeat `overall`."""
+    splits = list(by_split.items()) if by_split and len(by_split) > 1 else []
+    return [("overall", overall), *splits, *by_category.items()]
+
+
 # -- the printed table ---------------------------------------------------------------------
 
 
 def format_table(overall: Summary, by_category: dict[str, Summary], k: int,
-                 judge_status: str, max_width: int | None = None) -> str:
-    """Metrics down, `overall` and each category across; split into blocks if too wide."""
+                 judge_status: str, max_width: int | None = None,
+                 by_split: dict[str, Summary] | None = None) -> str:
+    """Metrics down; overall, each split and each category across; split into blocks if
+    too wide (each block repeats `overall`)."""
     width = max_width or max(80, shutil.get_terminal_size((120, 24)).columns)
-    columns = [("overall", overall), *by_category.items()]
     judged = overall.get("faithfulness") is not None or overall.get("judge_errors") is not None
     blocks: list[list[tuple[str, Summary]]] = [[]]
     used = LABEL_WIDTH
-    for name, summary in columns:
+    for name, summary in columns(overall, by_category, by_split):
         col = _column_width(name) + 2
         if blocks[-1] and used + col > width:
             blocks.append([("overall", overall)])
@@ -148,7 +158,8 @@ def write_all(run: EvalRun, out_dir: Path, checks: Sequence[Check],
                                                changes), indent=2, ensure_ascii=False),
                        encoding="utf-8")
     pngs = [charts.metrics_by_category(overall, by_category, run.top_k, run.answerer,
-                                       out_dir / "metrics_by_category.png"),
+                                       out_dir / "metrics_by_category.png",
+                                       by_split=run.by_split),
             charts.latency(run.records, out_dir / "latency.png")]
     if changes is not None and baseline is not None:
         pngs.append(charts.baseline_change(changes, baseline.path, run.top_k,
@@ -166,7 +177,7 @@ def results_json(run: EvalRun, overall: Summary, by_category: dict[str, Summary]
         "format": RESULTS_FORMAT,
         "meta": run.meta | {"judge": run.judge_status},
         "warnings": run.warnings,
-        "summary": {"overall": overall, "by_category": by_category},
+        "summary": {"overall": overall, "by_split": run.by_split, "by_category": by_category},
         "metrics": {key: {"label": m.label, "family": m.family, "kind": m.kind,
                           "higher_is_better": m.higher_is_better}
                     for key, m in METRICS.items()},
@@ -187,9 +198,12 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
     judged = overall.get("faithfulness") is not None or overall.get("judge_errors") is not None
     out = ["# Eval report", ""]
     if meta:
+        sets = meta.get("eval_sets") or [meta.get("eval_set")]
+        by_split = meta.get("questions_by_split") or {}
         out += [f"- started {meta.get('started_at')}, took {meta.get('duration_s')} s",
-                f"- set: `{meta.get('eval_set')}` ({meta.get('questions_run')} of "
-                f"{meta.get('questions_in_set')} questions)",
+                f"- set: {', '.join(f'`{s}`' for s in sets)} ({meta.get('questions_run')} of "
+                f"{meta.get('questions_in_set')} questions"
+                + "".join(f"; {n} {split}" for split, n in by_split.items()) + ")",
                 f"- answerer: {run.answerer}"
                 + (f" ({meta['llm_model']})" if meta.get("llm_model") else "")
                 + f", top-k {run.top_k}, embeddings {meta.get('embedding_model')}, "
@@ -198,8 +212,9 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
     out += [f"- faithfulness judge: {run.judge_status}", ""]
 
     out += ["## Results", ""]
-    names = ["overall", *by_category]
-    summaries = [overall, *by_category.values()]
+    shown = columns(overall, by_category, run.by_split)
+    names = [name for name, _ in shown]
+    summaries = [summary for _, summary in shown]
     out.append("| metric | " + " | ".join(names) + " |")
     out.append("|---|" + "---:|" * len(names))
     for key in COUNTS:
@@ -212,6 +227,10 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
                        + " | ".join(fmt(s.get(key), metric.kind) for s in summaries) + " |")
     out += ["", "Rates are 0-1; times are milliseconds; '-' means not measured for that group "
             "(e.g. hit rate on unanswerable questions). Definitions: eval/README.md.", ""]
+    if len(run.by_split) > 1:
+        out += ["`dev` and `heldout` are the two splits of the set: tuning reads dev only, "
+                "heldout checks that what was tuned carries over. Thresholds apply to "
+                "`overall`.", ""]
 
     out += ["## Thresholds", ""]
     if checks:
@@ -233,7 +252,7 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
     out += ["## Charts", ""] + [f"![{p.stem}]({p.name})" for p in pngs] + [""]
     if run.warnings:
         out += ["## Warnings", ""] + [f"- {w}" for w in run.warnings] + [""]
-    out += _failures(run.records, run.top_k)
+    out += _failures(run.records, run.top_k, show_split=len(run.by_split) > 1)
     return "\n".join(out)
 
 
@@ -266,13 +285,14 @@ def problems(record: QuestionRecord) -> list[str]:
     return found
 
 
-def _failures(records: Sequence[QuestionRecord], k: int) -> list[str]:
+def _failures(records: Sequence[QuestionRecord], k: int, show_split: bool = False) -> list[str]:
     failing = [(r, p) for r in records if (p := problems(r))]
     out = [f"## Questions to read ({len(failing)} of {len(records)})", ""]
     if not failing:
         return [*out, "Every question passed every check.", ""]
     for record, found in failing:
-        out += [f"### {record.id} ({record.category})", "",
+        where = f"{record.category}, {record.split}" if show_split else record.category
+        out += [f"### {record.id} ({where})", "",
                 f"**Q:** {record.question}", ""]
         if record.history:
             out += ["History: " + " / ".join(f"*{t.role}*: {_short(t.content, 120)}"
@@ -289,7 +309,11 @@ def _failures(records: Sequence[QuestionRecord], k: int) -> list[str]:
             out += [f"Expected facts: {facts}  ", f"Reference: {record.reference_answer}  ",
                     f"Expected articles: {', '.join(record.expected_sources)}  "]
         retrieved = ", ".join(f"{p.source} ({p.score:.2f})" for p in record.retrieved)
-        out += [f"Retrieved top {k}: {retrieved or 'nothing'}", ""]
+        out += [f"Retrieved top {k}: {retrieved or 'nothing'}  "]
+        if record.related:  # a refusal's further reading: shown, never scored as citations
+            out += ["Related (offered with the refusal): "
+                    + ", ".join(f"{p.source} ({p.score:.2f})" for p in record.related) + "  "]
+        out.append("")
     return out
 
 

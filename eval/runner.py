@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,12 +21,17 @@ from tqdm import tqdm
 
 from eval import baseline as baseline_mod
 from eval import report
-from eval.dataset import DEFAULT_SET, DatasetError, EvalItem, load_dataset, set_fingerprint
+from eval.dataset import DEFAULT_SETS, DatasetError, EvalItem, load_sets, set_fingerprint
 from eval.judge import Judge, judge_unavailable
-from eval.metrics import Summary, score_question, summarise, summarise_by_category
+from eval.metrics import (
+    Summary,
+    score_question,
+    summarise,
+    summarise_by_category,
+    summarise_by_split,
+)
 from eval.records import QuestionRecord
 from eval.thresholds import BY_NAME, ThresholdFileError, check, load_threshold_file
-from rag.retrieval import search_query
 from rag.schemas import Citation
 from rag.service import RagService
 from rag.settings import PROJECT_DIR, Settings
@@ -54,9 +60,13 @@ class EvalRun:
     def by_category(self) -> dict[str, Summary]:
         return summarise_by_category(self.records)
 
+    @property
+    def by_split(self) -> dict[str, Summary]:
+        return summarise_by_split(self.records)
+
 
 def select(items: Sequence[EvalItem], limit: int | None) -> list[EvalItem]:
-    """`limit` items spread evenly over the set, so each category keeps some questions."""
+    """`limit` items spread evenly over the set, so each split and category keeps some."""
     if limit is None or limit >= len(items):
         return list(items)
     return [items[i * len(items) // limit] for i in range(limit)]
@@ -86,19 +96,20 @@ def run_eval(service: RagService, items: Sequence[EvalItem], top_k: int | None =
 def _run_one(service: RagService, item: EvalItem, k: int, mode: str | None,
              articles: dict[str, str | None]) -> QuestionRecord:
     record = QuestionRecord(
-        id=item.id, category=item.category, question=item.question, key_facts=item.key_facts,
-        expected_sources=item.sources, reference_answer=item.reference_answer,
-        history=item.history, search_query=search_query(item.question, item.history))
+        id=item.id, split=item.split, category=item.category, question=item.question,
+        key_facts=item.key_facts, expected_sources=item.sources,
+        reference_answer=item.reference_answer, history=item.history)
     try:
-        # The same query and k as the answerer's own retrieval: hit rate and MRR are
-        # measured on the passages it saw.
-        record.retrieved = service.search(record.search_query, k)
         answer = service.ask(item.question, top_k=k, history=item.history, mode=mode)
     except Exception as exc:  # recorded and scored as a failure; the run goes on
         record.error = f"{type(exc).__name__}: {exc}"
         return record
+    # Hit rate and MRR are scored on the passages the answerer itself was given: no
+    # second search that could drift from the service's own query building.
+    record.retrieved = answer.retrieved
     record.answer, record.refused, record.mode = answer.answer, answer.refused, answer.mode
-    record.citations, record.timings_ms = answer.citations, answer.timings_ms
+    record.citations, record.related = answer.citations, answer.related
+    record.timings_ms = answer.timings_ms
     record.offset_mismatches = sum(not _offsets_exact(c, service, articles)
                                    for c in answer.citations)
     return record
@@ -125,8 +136,8 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cli(args: argparse.Namespace, settings: Settings) -> int:
     started = time.time()
-    set_path = Path(args.eval_set) if args.eval_set else DEFAULT_SET
-    items = load_dataset(set_path)
+    set_paths = _set_paths(args.eval_set)
+    items = load_sets(set_paths)
     limits = _limits(args)
     # Read before anything is written: --out may be the baseline's own folder.
     baseline = baseline_mod.load_baseline(Path(args.baseline)) if args.baseline else None
@@ -161,8 +172,11 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
     run.meta = {
         "started_at": datetime.fromtimestamp(started).isoformat(timespec="seconds"),
         "duration_s": round(time.time() - started, 1),
-        "eval_set": str(set_path.resolve()), "set_fingerprint": set_fingerprint(set_path),
+        "eval_sets": [str(p.resolve()) for p in set_paths],
+        "eval_set": ", ".join(str(p.resolve()) for p in set_paths),  # format 1 readers
+        "set_fingerprint": set_fingerprint(set_paths),
         "questions_in_set": len(items), "questions_run": len(chosen), "limit": args.limit,
+        "questions_by_split": _count_by_split(chosen),
         "top_k": run.top_k, "answerer": run.answerer,
         "llm_model": settings.llm_model if run.answerer == "llm" else None,
         "judge": run.judge_status,
@@ -183,7 +197,8 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
     if not args.out:
         _point_latest(out_dir)
 
-    print(report.format_table(overall, run.by_category, run.top_k, run.judge_status))
+    print(report.format_table(overall, run.by_category, run.top_k, run.judge_status,
+                              by_split=run.by_split))
     if changes is not None and baseline is not None:
         print()
         print(report.format_changes(changes, baseline.path))
@@ -193,6 +208,18 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
     print(report.format_checks(checks))
     print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
     return 0 if all(c.passed for c in checks) else 1
+
+
+def _set_paths(eval_set: str | Sequence[str] | None) -> list[Path]:
+    """--set FILE runs that file; without it, both packaged splits (dev, then heldout).
+    A list is accepted too, should --set ever be allowed more than once."""
+    if not eval_set:
+        return list(DEFAULT_SETS)
+    return [Path(eval_set)] if isinstance(eval_set, str) else [Path(p) for p in eval_set]
+
+
+def _count_by_split(items: Sequence[EvalItem]) -> dict[str, int]:
+    return dict(Counter(item.split for item in items))
 
 
 def _limits(args: argparse.Namespace) -> dict[str, float]:

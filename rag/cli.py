@@ -9,11 +9,17 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from rag.settings import Settings, SettingsError, load_settings
+from rag.cli_types import positive_int
+from rag.errors import RagError
+from rag.settings import Settings, load_settings
 
 
-class UsageError(Exception):
+class UsageError(RagError):
     """A bad argument the user can fix; printed as one line."""
+
+    code = "usage_error"
+    status = 400
+    exit_code = 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,9 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except (SettingsError, UsageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except RagError as exc:  # the class says how bad: 2 usage or settings, 1 otherwise
+        print(f"error: {exc.user_message()}", file=sys.stderr)
+        return exc.exit_code
     except Exception as exc:  # the promise: one clear line, never a traceback
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -133,20 +139,11 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=None)
 
     sp = add("eval", cmd_eval, "Run the eval set and write a report.")
+    # Late: eval depends on rag at import time, never the reverse.
     from eval.cli_args import add_eval_arguments
 
     add_eval_arguments(sp)
     return p
-
-
-def positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{value}'") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return n
 
 
 if __name__ == "__main__":

@@ -42,7 +42,15 @@ class Answer(BaseModel):
     refused: bool
     mode: Literal["extractive", "llm"]
     citations: list[Citation]
+    related: list[Passage] = Field(
+        default_factory=list,
+        description="With a refusal: the closest passages, as further reading, not as support.")
+    unsupported: list[str] = Field(
+        default_factory=list,
+        description="Sentences of an LLM answer that its cited passages do not support.")
     timings_ms: Timings = Field(default_factory=Timings)
+    # The passages retrieval returned (the eval reads them; not part of the response body).
+    retrieved: list[Passage] = Field(default_factory=list, exclude=True)
 
 
 class DocumentInfo(BaseModel):

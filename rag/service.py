@@ -13,9 +13,13 @@ from pathlib import Path
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.grounding import Grounding, WordVectors
+from rag.answering.parts import split_question
 from rag.components.embedding import build_embedding_model
 from rag.components.store import ChunkStore, connect
-from rag.retrieval import Retriever, search_query
+from rag.conversation import standalone
+from rag.errors import AnswererNotConfiguredError
+from rag.retrieval import Retriever
 from rag.schemas import Answer, DocumentInfo, Passage, Timings, Turn
 from rag.settings import Settings
 
@@ -28,12 +32,14 @@ class RagService:
         self.retriever = Retriever(self.store, self.embedder)
         self.ingestor = Ingestor(self.store, self.embedder, settings)
         self.answerers: dict[str, Answerer] = {
-            "extractive": ExtractiveAnswerer(self.embedder, settings.min_answer_score)}
+            "extractive": ExtractiveAnswerer(
+                self.embedder, settings.min_answer_score,
+                Grounding(WordVectors(self.embedder), self.retriever.lexical.share))}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 
             self.answerers["llm"] = GenerativeAnswerer(
-                settings, slot_wait_s=settings.llm_queue_timeout_s)
+                settings, slot_wait_s=settings.llm_queue_timeout_s, embedder=self.embedder)
         self.default_mode = "llm" if settings.llm == "openai" else "extractive"
 
     # -- questions -----------------------------------------------------------------------
@@ -54,7 +60,7 @@ class RagService:
         """Yield the answer's text as it is produced, then the whole Answer."""
         answerer = self.answerer(mode)
         t0 = time.perf_counter()
-        passages = self.search(search_query(question, history), top_k)
+        passages = self.retrieve_for(question, history, top_k)
         t1 = time.perf_counter()
         draft: AnswerDraft | None = None
         for event in answerer.stream(question, passages, history):
@@ -65,15 +71,29 @@ class RagService:
         t2 = time.perf_counter()
         assert draft is not None, "answerers end their stream with an AnswerDraft"
         yield Answer(answer=draft.answer, refused=draft.refused, mode=answerer.mode,
-                     citations=draft.citations,
+                     citations=draft.citations, related=draft.related, retrieved=passages,
+                     unsupported=draft.unsupported,
                      timings_ms=Timings(retrieve=_ms(t1 - t0), generate=_ms(t2 - t1),
                                         total=_ms(t2 - t0)))
+
+    def retrieve_for(self, question: str, history: Sequence[Turn] = (),
+                     top_k: int | None = None) -> list[Passage]:
+        """The passages an answer may use: top k for the question, or for each of its parts."""
+        asked = standalone(question, history)
+        parts = split_question(question)
+        if len(parts) == 1:
+            return self.search(asked.search_text, top_k)
+        found: dict[str, Passage] = {}
+        for part in parts:
+            for p in self.search(f"{asked.context}\n{part}".strip(), top_k):
+                found.setdefault(p.chunk_id, p)
+        return list(found.values())
 
     def answerer(self, mode: str | None = None) -> Answerer:
         mode = mode or self.default_mode
         if mode not in self.answerers:
-            raise ValueError(f"answerer '{mode}' is not configured; "
-                             f"available: {', '.join(self.answerers)}")
+            raise AnswererNotConfiguredError(f"answerer '{mode}' is not configured; "
+                                             f"available: {', '.join(self.answerers)}")
         return self.answerers[mode]
 
     # -- documents -----------------------------------------------------------------------

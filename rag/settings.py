@@ -9,11 +9,17 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rag.errors import RagError
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-class SettingsError(ValueError):
+class SettingsError(RagError, ValueError):
     """A setting is invalid; the message names it."""
+
+    code = "settings_invalid"
+    status = 500  # the server's configuration, not the request, is at fault
+    exit_code = 2
 
 
 class Settings(BaseSettings):

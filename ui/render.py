@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from rag.answering.base import MARKER
-from rag.schemas import Answer, Citation, DocumentInfo
+from rag.answering.markers import MARKER, numbers
+from rag.schemas import Answer, Citation, DocumentInfo, Passage
 
 CONTEXT_CHARS = 220  # article text shown on each side of a cited span
+UNSUPPORTED_TITLE = "not supported by the cited passages"
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 EMPTY_SOURCES = (
@@ -35,7 +36,7 @@ def card_id(turn: int, n: int) -> str:
 
 
 def link_markers(escaped: str, turn: int, cited: Mapping[int, str]) -> str:
-    """Turn each [n] (or [1, 2]) of escaped answer text into links to its source cards.
+    """Turn each [n] (or [1, 2], [1-3]) of escaped answer text into links to its source cards.
 
     `cited` maps n to a tooltip (the article's name). A number with no citation stays
     plain text, so a link never points at a card that does not exist.
@@ -43,7 +44,7 @@ def link_markers(escaped: str, turn: int, cited: Mapping[int, str]) -> str:
 
     def link(match: re.Match[str]) -> str:
         parts = []
-        for n in (int(x) for x in match.group(1).split(",")):
+        for n in dict.fromkeys(numbers(match)):
             if n in cited:
                 parts.append(f'<a class="cite" href="#{card_id(turn, n)}" '
                              f'title="{html.escape(cited[n])}">[{n}]</a>')
@@ -55,17 +56,59 @@ def link_markers(escaped: str, turn: int, cited: Mapping[int, str]) -> str:
 
 
 def render_answer(answer: Answer, turn: int) -> str:
-    """The finished answer as chat message HTML: linked markers, or a plain refusal."""
+    """The finished answer as chat message HTML: linked markers, sentences its passages do
+    not support marked (with a note saying how many), or a plain refusal."""
     if answer.refused:
-        return render_refusal(answer.answer)
+        return render_refusal(answer.answer) + render_related(answer.related)
     cited = {c.n: f"{c.source} (score {c.score:.2f})" for c in answer.citations}
-    body = link_markers(html.escape(answer.answer), turn, cited)
-    return f'<div class="answer">{body}</div>{_answer_meta(answer)}'
+    body = "".join(_marked(link_markers(html.escape(piece), turn, cited), flagged)
+                   for piece, flagged in split_unsupported(answer.answer, answer.unsupported))
+    return f'<div class="answer">{body}</div>{_support_note(answer)}{_answer_meta(answer)}'
+
+
+def split_unsupported(text: str, unsupported: Iterable[str]) -> list[tuple[str, bool]]:
+    """`text` in pieces, each flagged if it is one of the `unsupported` sentences (in order)."""
+    pieces: list[tuple[str, bool]] = []
+    at = 0
+    for sentence in unsupported:
+        lo = text.find(sentence, at) if sentence else -1
+        if lo == -1:  # not (or no longer) in the text: nothing to mark
+            continue
+        pieces += [(text[at:lo], False), (sentence, True)]
+        at = lo + len(sentence)
+    return [p for p in [*pieces, (text[at:], False)] if p[0]]
+
+
+def _marked(body: str, unsupported: bool) -> str:
+    if not unsupported:
+        return body
+    return f'<span class="unsupported" title="{UNSUPPORTED_TITLE}">{body}</span>'
+
+
+def _support_note(answer: Answer) -> str:
+    n = len(answer.unsupported)
+    if not n:
+        return ""
+    what = "1 sentence is" if n == 1 else f"{n} sentences are"
+    return f'<div class="support-note">⚠ {what} {UNSUPPORTED_TITLE}.</div>'
 
 
 def render_refusal(text: str) -> str:
     return (f'<div class="refusal"><strong>Not in the articles.</strong> '
             f"{html.escape(text)}</div>")
+
+
+def render_related(passages: Sequence[Passage], chars: int = 160) -> str:
+    """A refusal's closest passages, shown as further reading, never as support."""
+    if not passages:
+        return ""
+    items = "".join(
+        f'<li><span class="related-src">{html.escape(p.source)}</span> '
+        f"{html.escape(p.text[:chars].rstrip())}{'…' if len(p.text) > chars else ''}</li>"
+        for p in passages)
+    return ('<div class="related"><div class="related-head">Related reading '
+            '(these passages do not answer the question)</div>'
+            f"<ul>{items}</ul></div>")
 
 
 def render_partial(text: str) -> str:

@@ -25,10 +25,19 @@ a.cite:hover, a.cite:focus { background: #4f46e5; color: #fff !important; }
 .answer.streaming::after { content: "▍"; opacity: .6; animation: blink 1s steps(1) infinite; }
 @keyframes blink { 50% { opacity: 0; } }
 .answer-meta { margin-top: .35rem; font-size: .78em; color: var(--body-text-color-subdued); }
+/* sentences the cited passages do not support (rag.answering.support) */
+.answer .unsupported { text-decoration: underline dashed #d97706; text-decoration-thickness: 1.5px;
+  text-underline-offset: .22em; cursor: help; }
+.support-note { margin-top: .35rem; font-size: .82em; color: #b45309; }
+.dark .support-note { color: #fbbf24; }
 .refusal, .error-msg, .status-ok {
   padding: .5rem .75rem; border-radius: 6px; border-left: 4px solid; line-height: 1.5;
 }
 .refusal { border-color: #d97706; background: #fffbeb; color: #78350f; }
+.related { margin-top: 6px; font-size: 0.9em; color: #57534e; }
+.related-head { font-style: italic; }
+.related ul { margin: 4px 0 0 18px; padding: 0; }
+.related-src { font-family: monospace; font-size: 0.85em; color: #78716c; }
 .error-msg { border-color: #dc2626; background: #fef2f2; color: #7f1d1d; }
 .status-ok { border-color: #16a34a; background: #f0fdf4; color: #14532d; }
 .dark .refusal { background: #3b2a0a; color: #fde68a; }

@@ -45,5 +45,11 @@ def summarise_by_category(records: Sequence[QuestionRecord]) -> dict[str, Summar
     return {c: summarise([r for r in records if r.category == c]) for c in categories}
 
 
+def summarise_by_split(records: Sequence[QuestionRecord]) -> dict[str, Summary]:
+    """Splits (dev, heldout) in the order they first appear in the set."""
+    splits = list(dict.fromkeys(r.split for r in records))
+    return {s: summarise([r for r in records if r.split == s]) for s in splits}
+
+
 __all__ = ["COUNTS", "METRICS", "Metric", "Summary", "score_question", "summarise",
-           "summarise_by_category"]
+           "summarise_by_category", "summarise_by_split"]

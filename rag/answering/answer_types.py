@@ -13,7 +13,7 @@ from typing import Literal
 
 from rag.answering.text import WORD, stem
 
-AnswerType = Literal["time", "duration", "count", "number"]
+AnswerType = Literal["time", "duration", "count", "number", "place"]
 
 _MONTHS = ("january february march april may june july august september october november "
            "december monday tuesday wednesday thursday friday saturday sunday")
@@ -31,6 +31,16 @@ _DURATION = re.compile(
     "|".join(_UNITS.split()) + r")s?\b", re.IGNORECASE)
 
 
+# "hour-long", "a year-long", "for hours", "an hour": a duration without a digit.
+_UNIT_LONG = re.compile(r"\b(" + "|".join(_UNITS.split()) + r")s?[\s-]long\b|\bfor (" +
+                        "|".join(_UNITS.split()) + r")s\b|\b(an?|half an) (" +
+                        "|".join(_UNITS.split()) + r")\b", re.IGNORECASE)
+
+
+_PLACE = re.compile(r"\b(in|at|to|from|near|inside|outside|visit(?:ed|ing)?|arrived in|"
+                    r"trip to)\s+(?:the\s+|his\s+|her\s+|their\s+)?[A-Z]")
+
+
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type, and for "how many X" the stem of X."""
     q = question.lower()
@@ -39,6 +49,8 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
         return "time", None
     if re.search(r"\bhow long\b", q):
         return "duration", None
+    if re.match(r"(where|in which (city|country|place|town))\b", q):
+        return "place", None
     count = re.search(r"\bhow many (\w+)", q)
     if count:
         return "count", stem(count.group(1))
@@ -54,8 +66,10 @@ def holds_answer_type(sentence: str, question: str) -> bool:
     if kind == "time":
         asked = {m.group(0).lower() for m in _TIME.finditer(question)}
         return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
+    if kind == "place":  # "in Beijing", "to Moscow", "at his Mar-a-Lago estate"
+        return bool(_PLACE.search(sentence))
     if kind == "duration":
-        return bool(_DURATION.search(sentence))
+        return bool(_DURATION.search(sentence) or _UNIT_LONG.search(sentence))
     if kind == "count" and unit:
         words = WORD.findall(sentence)
         return any(stem(w) == unit and any(_NUMBER.fullmatch(p) or p.isdigit()

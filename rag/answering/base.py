@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from rag.answering.markers import MARKER, cited_numbers, keep_valid_markers
 from rag.schemas import Citation, Passage, Turn
 
-REFUSAL = "The articles do not contain the answer to this question."
+__all__ = ["MARKER", "AnswerDraft", "Answerer", "TextDelta", "cite", "cited_numbers",
+           "keep_valid_markers", "refusal"]
 
-MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+REFUSAL = "The articles do not contain the answer to this question."
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class AnswerDraft:
     answer: str
     refused: bool
     citations: list[Citation]
+    related: list[Passage] = field(default_factory=list)  # a refusal's further reading
+    unsupported: list[str] = field(default_factory=list)  # LLM sentences their passages lack
 
 
 AnswerEvent = TextDelta | AnswerDraft
@@ -46,28 +49,9 @@ class Answerer(Protocol):
         ...
 
 
-def refusal() -> AnswerDraft:
-    return AnswerDraft(answer=REFUSAL, refused=True, citations=[])
-
-
-def keep_valid_markers(text: str, valid: set[int]) -> str:
-    """Drop [n] markers that point at no passage; '[1, 9]' with 9 invalid becomes '[1]'."""
-
-    def fix(match: re.Match[str]) -> str:
-        kept = [n for n in (int(x) for x in match.group(1).split(",")) if n in valid]
-        return "".join(f"[{n}]" for n in kept)
-
-    cleaned = MARKER.sub(fix, text)
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
-
-
-def cited_numbers(text: str) -> list[int]:
-    """The [n] numbers used in `text`, in order of first use."""
-    seen: dict[int, None] = {}
-    for match in MARKER.finditer(text):
-        for x in match.group(1).split(","):
-            seen.setdefault(int(x), None)
-    return list(seen)
+def refusal(related: Sequence[Passage] = ()) -> AnswerDraft:
+    """The articles do not hold the answer; the closest passages go along as related reading."""
+    return AnswerDraft(answer=REFUSAL, refused=True, citations=[], related=list(related))
 
 
 def cite(text: str, numbered: Sequence[Passage]) -> AnswerDraft:

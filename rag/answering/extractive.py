@@ -1,11 +1,14 @@
 """The default answerer: quotes the retrieved sentences that answer the question.
 
-No model writes anything, so it cannot invent a fact. Each sentence of the
-retrieved passages is scored by meaning (embedding cosine with the question) and by
-wording (the question's content words it holds, rare words weighing more, as in
-BM25). Sentences that cannot hold the kind of answer asked for (a time for "when",
-a duration for "how long") are left out, and a question naming someone or something
-that no passage mentions loses confidence. Below `min_score` it refuses.
+No model writes anything, so it cannot invent a fact. Each sentence of the retrieved
+passages is scored by meaning (embedding cosine with the question) and by wording (the
+question's content words it holds, rare words weighing more, as in BM25). A sentence may
+answer only if it holds the kind of answer asked for (a time for "when", a duration for
+"how long": answer_types.py) and is about what the question asks (grounding.py: the
+question's informative words are in it or its neighbours). A question in several parts
+is answered part by part (parts.py); a fact two articles both report is quoted once and
+cites both. When nothing qualifies it refuses, and the closest passages go along as
+related reading, not as support.
 """
 
 from __future__ import annotations
@@ -14,23 +17,32 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
 from rag.answering.answer_types import holds_answer_type
-from rag.answering.base import AnswerDraft, AnswerEvent, TextDelta, refusal
+from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, refusal
+from rag.answering.grounding import Grounding
+from rag.answering.parts import split_question, wants_list
 from rag.answering.text import content_terms, named_terms, sentence_spans
 from rag.components.embedding import EmbeddingModel
-from rag.retrieval import follow_up_context
+from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
 
 MEANING_WEIGHT = 0.7  # the rest is wording
-MAX_SENTENCES = 2
+MAX_SENTENCES = 2  # per part of a question
+MAX_LIST_SENTENCES = 4  # for a question that asks for a list
 NEAR_BEST = 0.9  # a second sentence is quoted only when it scores this close to the best
-DUPLICATE_COSINE = 0.92  # two articles telling the same fact: quote it once
+NEAR_BEST_LIST = 0.75
+DUPLICATE_COSINE = 0.92  # two sentences this close say the same: quote one
+SAME_FACT_COSINE = 0.65  # another article's sentence this close, naming the same rare things
+SAME_NAMES = 0.5  # (Jaccard of their rare names), reports the same fact: cite it too
 UNKNOWN_NAME_PENALTY = 0.5  # confidence lost when no passage mentions the names asked about
+RELATED = 3  # passages shown with a refusal
+RESTATEMENT_FLOOR = 0.6  # score kept by a sentence that only restates the question
+MIN_COVERAGE = 0.34  # of the question's informative words, near the quoted sentence
 
 
 @dataclass(frozen=True)
@@ -39,22 +51,45 @@ class Candidate:
     text: str
     start: int  # in the article
     end: int
+    window: str  # the sentence with its neighbours: where its subject is named
+
+
+@dataclass
+class Quote:
+    index: int  # into the candidates
+    score: float
+    also: list[int] = field(default_factory=list)  # the same fact in other articles
 
 
 def split_sentences(passage: Passage) -> list[Candidate]:
-    return [Candidate(passage, passage.text[lo:hi], passage.start + lo, passage.start + hi)
-            for lo, hi in sentence_spans(passage.text)
-            if len(content_terms(passage.text[lo:hi])) >= 2]
+    spans = list(sentence_spans(passage.text))
+    out = []
+    for i, (lo, hi) in enumerate(spans):
+        if len(content_terms(passage.text[lo:hi])) < 2:
+            continue
+        window = passage.text[spans[max(0, i - 1)][0]:spans[min(len(spans) - 1, i + 1)][1]]
+        out.append(Candidate(passage, passage.text[lo:hi], passage.start + lo,
+                             passage.start + hi, window))
+    return out
 
 
-def wording_scores(terms: set[str], sentences: Sequence[str]) -> np.ndarray:
-    """Share of the question's terms in each sentence, weighted by rarity among them."""
+def wording_scores(terms: set[str], sentences: Sequence[str],
+                   bags: Sequence[set[str]] | None = None) -> np.ndarray:
+    """Share of the question's terms in each sentence, weighted by rarity among them.
+    `bags`: the terms each sentence holds, if matched otherwise than by exact stem."""
     if not terms or not sentences:
         return np.zeros(len(sentences))
-    bags = [content_terms(s) for s in sentences]
+    bags = bags if bags is not None else [content_terms(s) for s in sentences]
     weight = {t: math.log(1 + len(bags) / (1 + sum(t in b for b in bags))) for t in terms}
     total = sum(weight.values())
     return np.array([sum(weight[t] for t in terms & b) / total for b in bags])
+
+
+def _novelty(sentence: str, asked: set[str]) -> float:
+    """1 when at least half the sentence's words are new to the question, down to 0 when it
+    only restates the question: an answer must add something."""
+    terms = content_terms(sentence)
+    return min(1.0, 2 * len(terms - asked) / len(terms)) if terms else 0.0
 
 
 def name_coverage(question: str, sentences: Sequence[str]) -> float:
@@ -69,9 +104,10 @@ class ExtractiveAnswerer:
     mode: Literal["extractive", "llm"] = "extractive"
 
     def __init__(self, embedder: EmbeddingModel, min_score: float,
-                 cache_size: int = 20_000) -> None:
+                 grounding: Grounding | None = None, cache_size: int = 20_000) -> None:
         self.embedder = embedder
         self.min_score = min_score
+        self.grounding = grounding  # None: no aboutness check (used by ablations)
         # Sentence vectors by text: the same passages come back for many questions, and
         # embedding their sentences is most of this answerer's time. Requests share it.
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -84,55 +120,94 @@ class ExtractiveAnswerer:
     def stream(self, question: str, passages: Sequence[Passage],
                history: Sequence[Turn]) -> Iterator[AnswerEvent]:
         draft = self.answer(question, passages, history)
-        for i, citation in enumerate(draft.citations):
-            yield TextDelta(("" if i == 0 else " ") + f"{citation.text} [{citation.n}]")
-        if draft.refused:
-            yield TextDelta(draft.answer)
+        yield TextDelta(draft.answer)
         yield draft
 
     def answer(self, question: str, passages: Sequence[Passage],
                history: Sequence[Turn]) -> AnswerDraft:
+        related = list(passages[:RELATED])
         candidates = _unique(c for p in passages for c in split_sentences(p))
         if not candidates:
-            return refusal()
-        context = follow_up_context(question, history)
-        scores, vectors = self.score(question, context, candidates)
-        order = [int(i) for i in np.argsort(-scores)
-                 if holds_answer_type(candidates[i].text, question)]
-        if not order or scores[order[0]] < self.min_score:
-            return refusal()
-        floor = max(self.min_score, scores[order[0]] * NEAR_BEST)
-        chosen: list[int] = []
-        for i in order:
-            if len(chosen) == MAX_SENTENCES or scores[i] < floor:
-                break
-            if all(float(vectors[i] @ vectors[j]) < DUPLICATE_COSINE for j in chosen):
-                chosen.append(i)
-        chosen.sort(key=lambda i: (candidates[i].passage.source, candidates[i].start))
-        citations = [
-            Citation(n=n, source=c.passage.source, doc_id=c.passage.doc_id,
-                     chunk_id=c.passage.chunk_id, text=c.text, start=c.start, end=c.end,
-                     score=round(float(scores[i]), 4))
-            for n, (i, c) in enumerate(((i, candidates[i]) for i in chosen), start=1)
-        ]
-        answer = " ".join(f"{c.text} [{c.n}]" for c in citations)
-        return AnswerDraft(answer=answer, refused=False, citations=citations)
+            return refusal(related)
+        context = standalone(question, history).context
+        vectors = self._sentence_vectors(candidates)
+        parts = split_question(question)
+        answered: list[tuple[str, list[Quote]]] = []
+        for i, part in enumerate(parts):
+            # Later parts lean on the first ("..., and what did they discuss?").
+            part_context = " ".join(x for x in (context, parts[0] if i else "") if x)
+            answered.append((part, self.answer_part(part, part_context, candidates, vectors)))
+        if not any(quotes for _, quotes in answered):
+            return refusal(related)
+        return _compose(answered, candidates)
 
-    def score(self, question: str, context: str,
-              candidates: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
-        """Scores in [0, 1] for each candidate sentence, and the sentences' vectors."""
+    def answer_part(self, part: str, context: str, candidates: Sequence[Candidate],
+                    vectors: np.ndarray) -> list[Quote]:
+        scores = self.score(part, context, candidates, vectors)
+        eligible = [i for i in map(int, np.argsort(-scores))
+                    if scores[i] >= self.min_score
+                    and self._answers(part, candidates[i])]
+        if not eligible:
+            return []
+        listing = wants_list(part)
+        floor = scores[eligible[0]] * (NEAR_BEST_LIST if listing else NEAR_BEST)
+        limit = MAX_LIST_SENTENCES if listing else MAX_SENTENCES
+        quotes: list[Quote] = []
+        cited: list[int] = []
+        for i in eligible:
+            if len(quotes) == limit or scores[i] < floor:
+                break
+            if any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE for j in cited):
+                continue
+            same = [j for j in eligible if j not in cited and j != i
+                    and candidates[j].passage.doc_id != candidates[i].passage.doc_id
+                    and self._same_fact(candidates[i].text, candidates[j].text,
+                                        float(vectors[i] @ vectors[j]))]
+            same = list({candidates[j].passage.doc_id: j for j in reversed(same)}.values())
+            quotes.append(Quote(i, float(scores[i]), same))
+            cited += [i, *same]
+        return quotes
+
+    def _same_fact(self, a: str, b: str, cosine: float) -> bool:
+        """Two articles report one fact: close in meaning and naming the same rare things
+        (meaning alone cannot tell "met Putin in Moscow" in 2024 from 2025)."""
+        if cosine >= DUPLICATE_COSINE:
+            return True
+        if cosine < SAME_FACT_COSINE or self.grounding is None:
+            return False
+        names_a, names_b = self.grounding.names(a), self.grounding.names(b)
+        shared = names_a & names_b
+        return len(shared) >= 2 and len(shared) / len(names_a | names_b) >= SAME_NAMES
+
+    def _answers(self, part: str, candidate: Candidate) -> bool:
+        if not holds_answer_type(candidate.text, part):
+            return False
+        if self.grounding is None:
+            return True
+        # The names asked about sit by the sentence; the rest of the topic in its passage.
+        return (not self.grounding.unnamed(part, candidate.window)
+                and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
+
+    def score(self, question: str, context: str, candidates: Sequence[Candidate],
+              vectors: np.ndarray) -> np.ndarray:
+        """Scores in [0, 1] for each candidate sentence."""
         texts = [question] + ([f"{context} {question}"] if context else [])
         queries = np.array(self.embedder.embed_texts(texts))
-        vectors = self._sentence_vectors(candidates)
         meaning = (vectors @ queries.T).max(axis=1)
         terms = content_terms(question)
         if context and len(terms) < 3:  # "what did he say there?": the topic came before
             terms |= content_terms(context)
         sentences = [c.text for c in candidates]
-        wording = wording_scores(terms, sentences)
+        bags = None
+        if self.grounding is not None:  # "gratitude" answers "thank", "talks" "negotiations"
+            bags = self.grounding.matched(f"{question} {context}" if len(terms) > len(
+                content_terms(question)) else question, sentences)
+        wording = wording_scores(terms, sentences, bags)
         confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
-        return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence, vectors
-
+        asked = content_terms(f"{question} {context}")
+        novelty = np.array([_novelty(c.text, asked) for c in candidates])
+        return ((MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
+                * (RESTATEMENT_FLOOR + (1 - RESTATEMENT_FLOOR) * novelty))
 
     def _sentence_vectors(self, candidates: Sequence[Candidate]) -> np.ndarray:
         texts = [c.text for c in candidates]
@@ -149,6 +224,35 @@ class ExtractiveAnswerer:
             while len(self._vectors) > self._cache_size:
                 self._vectors.popitem(last=False)
         return np.array([known[t] for t in texts])
+
+
+def _compose(answered: Sequence[tuple[str, list[Quote]]],
+             candidates: Sequence[Candidate]) -> AnswerDraft:
+    """One sentence per quote with its markers; a part the articles don't answer says so."""
+    numbers: dict[int, int] = {}  # candidate index -> its [n]
+    citations: list[Citation] = []
+
+    def marker(i: int, score: float) -> str:
+        if i not in numbers:
+            c = candidates[i]
+            numbers[i] = len(numbers) + 1
+            citations.append(Citation(n=numbers[i], source=c.passage.source,
+                                      doc_id=c.passage.doc_id, chunk_id=c.passage.chunk_id,
+                                      text=c.text, start=c.start, end=c.end,
+                                      score=round(score, 4)))
+        return f"[{numbers[i]}]"
+
+    pieces = []
+    for part, quotes in answered:
+        if not quotes:
+            pieces.append(f"{REFUSAL.removesuffix(' to this question.')} to “{part}”")
+            continue
+        ordered = sorted(quotes, key=lambda q: (candidates[q.index].passage.source,
+                                                candidates[q.index].start))
+        for q in ordered:
+            marks = marker(q.index, q.score) + "".join(marker(j, q.score) for j in q.also)
+            pieces.append(f"{candidates[q.index].text} {marks}")
+    return AnswerDraft(answer=" ".join(pieces), refused=False, citations=citations)
 
 
 def _unique(candidates: Iterator[Candidate]) -> list[Candidate]:

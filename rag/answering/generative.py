@@ -5,22 +5,38 @@ checked: markers that point at no passage are dropped, and only the passages the
 answer cites are returned. Small models often write no marker at all; their answer
 is then attributed to the passages its sentences' words come from, and an answer
 that no passage supports is refused (it came from the model, not the articles).
+Each sentence of a finished answer is then checked against the passages it cites
+(rag.answering.support); those they do not support are listed as `unsupported`.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Literal
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
 
 import httpx
 from openai import OpenAI
 
-from rag.answering.base import REFUSAL, AnswerEvent, TextDelta, cite, keep_valid_markers, refusal
+from rag.answering.base import (
+    REFUSAL,
+    AnswerDraft,
+    AnswerEvent,
+    TextDelta,
+    cite,
+    keep_valid_markers,
+    refusal,
+)
+from rag.answering.support import NO_ANSWER, unsupported_sentences
 from rag.answering.text import content_terms, sentence_spans
+from rag.errors import RagError
 from rag.schemas import Passage, Turn
 from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from rag.components.embedding import EmbeddingModel
 
 SYSTEM_PROMPT = (
     "You answer questions about news articles using ONLY the numbered passages given "
@@ -28,9 +44,6 @@ SYSTEM_PROMPT = (
     "rests on as [1], [2], and so on. If the passages do not contain the answer, reply "
     f"exactly: {REFUSAL}"
 )
-_REFUSAL_HINTS = re.compile(
-    r"(do(es)? not contain|cannot answer|can't answer|not (mentioned|stated|provided)|"
-    r"no information)", re.IGNORECASE)
 MAX_HISTORY_TURNS = 6
 # Attribution of an answer that cites nothing: a sentence belongs to the passage holding at
 # least this share of its content words (and it needs a few content words to judge at all).
@@ -38,12 +51,19 @@ MIN_WORD_OVERLAP = 0.5
 MIN_CONTENT_WORDS = 3
 
 
-class LLMUnavailableError(RuntimeError):
-    pass
+class LLMUnavailableError(RagError, RuntimeError):
+    """The LLM endpoint is unreachable or failed the request."""
+
+    code = "llm_unavailable"
+    status = 503
 
 
-class LLMBusyError(RuntimeError):
+class LLMBusyError(RagError, RuntimeError):
     """All LLM slots are taken (RAG_LLM_CONCURRENCY)."""
+
+    code = "llm_busy"
+    status = 503
+    retry_after_s = 5  # a slot frees when one answer finishes: seconds, not minutes
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -64,7 +84,8 @@ def build_messages(question: str, passages: Sequence[Passage],
 class GenerativeAnswerer:
     mode: Literal["extractive", "llm"] = "llm"
 
-    def __init__(self, settings: Settings, slot_wait_s: float = 30.0) -> None:
+    def __init__(self, settings: Settings, slot_wait_s: float = 30.0,
+                 embedder: EmbeddingModel | None = None) -> None:
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "none"
         # A host that does not answer fails in seconds; a slow generation may take its time.
         timeout = httpx.Timeout(settings.llm_timeout_s, connect=min(5.0, settings.llm_timeout_s))
@@ -74,6 +95,7 @@ class GenerativeAnswerer:
         self.max_tokens = settings.llm_max_tokens
         self._slots = threading.BoundedSemaphore(settings.llm_concurrency)
         self._slot_wait_s = slot_wait_s
+        self.embedder = embedder  # for the support check; without it, wording alone judges
 
     def check(self) -> None:
         try:
@@ -90,15 +112,23 @@ class GenerativeAnswerer:
         if not self._slots.acquire(timeout=self._slot_wait_s):
             raise LLMBusyError("the LLM is busy with other requests; retry shortly")
         try:
-            yield from self._generate(question, passages, history)
+            draft = yield from self._generate(question, passages, history)
         finally:
-            self._slots.release()
+            self._slots.release()  # the support check needs no LLM: free the slot first
+        yield self.check_support(draft, passages)
+
+    def check_support(self, draft: AnswerDraft, passages: Sequence[Passage]) -> AnswerDraft:
+        """The draft with the sentences its cited passages do not support."""
+        if draft.refused:
+            return draft
+        return replace(draft, unsupported=unsupported_sentences(draft.answer, passages,
+                                                                self.embedder))
 
     def _generate(self, question: str, passages: Sequence[Passage],
-                  history: Sequence[Turn]) -> Iterator[AnswerEvent]:
-        valid = set(range(1, len(passages) + 1))
+                  history: Sequence[Turn]) -> Generator[TextDelta, None, AnswerDraft]:
+        """Stream the cleaned answer text; return the draft (its text is what was streamed)."""
         messages = build_messages(question, passages, history)
-        text, pending = "", ""
+        text, cleaner = "", MarkerStream(set(range(1, len(passages) + 1)))
         try:
             # `with` closes the HTTP stream when the reader stops early (a client went away);
             # otherwise the server generates on to max_tokens, holding its only model busy.
@@ -110,23 +140,21 @@ class GenerativeAnswerer:
                     if not delta:
                         continue
                     text += delta
-                    pending += delta
-                    safe, pending = _split_safe(pending)
-                    if safe and (piece := _clean_markers(safe, valid)):
+                    if piece := cleaner.feed(delta):
                         yield TextDelta(piece)
         except Exception as exc:
             raise LLMUnavailableError(f"LLM request failed: {exc}") from None
-        if pending and (piece := _clean_markers(pending, valid)):
+        if piece := cleaner.close():
             yield TextDelta(piece)
         draft = cite(text, passages)
-        if not draft.citations and not _REFUSAL_HINTS.search(text):
+        if not draft.citations and not NO_ANSWER.search(text):
             found = attribute(draft.answer, passages)
             if found:  # the markers go at the end, so the streamed text stays the answer's
                 markers = "".join(f"[{n}]" for n in found)
                 yield TextDelta(f" {markers}")
                 draft = cite(f"{draft.answer} {markers}", passages)
         # An answer no passage supports is refused; the streamed words are then superseded.
-        yield draft if draft.citations else refusal()
+        return draft if draft.citations else refusal()
 
 
 def attribute(answer: str, passages: Sequence[Passage]) -> list[int]:
@@ -147,17 +175,43 @@ def attribute(answer: str, passages: Sequence[Passage]) -> list[int]:
     return list(found)
 
 
+class MarkerStream:
+    """Cleans markers while the text streams, so the pieces add up to the final answer.
+
+    Each time, the whole text so far is cleaned as the final answer will be and only the
+    new part is sent. Held back: an unclosed "[1-" (it may become a marker, valid or not)
+    and trailing white space (a dropped marker or a "." may still follow and remove it).
+    Cleaning is prefix-stable otherwise: markers close with "]", and the white-space rules
+    look no further ahead than the next non-space character.
+    """
+
+    def __init__(self, valid: set[int]) -> None:
+        self.valid = valid
+        self.text = ""
+        self.sent = ""
+
+    def feed(self, delta: str) -> str:
+        """The next piece to send ("" while everything new is held back)."""
+        self.text += delta
+        safe, _ = _split_safe(self.text)
+        return self._next(keep_valid_markers(safe, self.valid).rstrip())
+
+    def close(self) -> str:
+        """The rest, once the stream has ended: the sent pieces now make the final answer."""
+        return self._next(keep_valid_markers(self.text, self.valid))
+
+    def _next(self, cleaned: str) -> str:
+        if not cleaned.startswith(self.sent):  # cannot happen (see above); never resend
+            return ""
+        piece, self.sent = cleaned[len(self.sent):], cleaned
+        return piece
+
+
+# An unclosed "[" followed only by what a marker may hold ("[", "[1", "[ 1, 2", "[1-").
+_OPEN_MARKER = re.compile(r"\[[\s\d,;\-–]*$")
+
+
 def _split_safe(pending: str) -> tuple[str, str]:
-    """Hold back a possibly unfinished '[12' so an invalid marker never reaches the reader."""
-    cut = pending.rfind("[")
-    if cut != -1 and "]" not in pending[cut:] and len(pending) - cut < 12:
-        return pending[:cut], pending[cut:]
-    return pending, ""
-
-
-def _clean_markers(text: str, valid: set[int]) -> str:
-    """Like keep_valid_markers, but keeps the spacing of a streamed piece."""
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()):]
-    core = keep_valid_markers(text, valid)
-    return f"{lead}{core}{trail}" if core else lead or trail
+    """Split off an unclosed tail that may still become a marker, to hold it back."""
+    tail = _OPEN_MARKER.search(pending)
+    return (pending[:tail.start()], tail.group()) if tail else (pending, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 STOPWORDS = frozenset(
@@ -12,7 +13,9 @@ STOPWORDS = frozenset(
     "yes than then there here about into over after before during while if so can could "
     "would should will shall may might must also just very more most much many any some "
     "each other such only own same too again further once all both few one tell said say "
-    "says according article articles".split()
+    "says according article articles through besides apart without between among against "
+    "within toward towards upon via per around across along despite roughly ahead up down "
+    "off out".split()
 )
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 
@@ -25,9 +28,15 @@ _ABBREVIATIONS = frozenset(
     "mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split())
 
 
+def fold(word: str) -> str:
+    """Lower case without accents: "Orbán" -> "orban"."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def stem(word: str) -> str:
     """A crude English stem, enough to match 'meetings'/'meeting' and 'talks'/'talk'."""
-    word = word.lower().replace("’", "'").removesuffix("'s")
+    word = fold(word).replace("’", "'").removesuffix("'s")
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from rag.api.errors import ApiError
+from rag.api.errors import QuestionTooLongError, UnauthorizedError
 from rag.service import RagService
 
 
@@ -26,13 +26,12 @@ def require_api_key(request: Request) -> None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(
             token.strip().encode(), expected.get_secret_value().encode()):
-        raise ApiError(401, "unauthorized", "missing or wrong API key: send "
-                       "'Authorization: Bearer <RAG_API_KEY>'", {"WWW-Authenticate": "Bearer"})
+        raise UnauthorizedError("missing or wrong API key: send "
+                                "'Authorization: Bearer <RAG_API_KEY>'")
 
 
 def check_question_length(service: RagService, text: str) -> None:
     limit = service.settings.max_question_chars
     if len(text) > limit:
-        raise ApiError(413, "question_too_long",
-                       f"the question has {len(text)} characters; the limit is {limit} "
-                       "(RAG_MAX_QUESTION_CHARS)")
+        raise QuestionTooLongError(f"the question has {len(text)} characters; the limit is "
+                                   f"{limit} (RAG_MAX_QUESTION_CHARS)")

@@ -1,4 +1,8 @@
-"""Every error leaves the API as JSON {"error": {"code", "message"}} with a fitting status."""
+"""Every error leaves the API as JSON {"error": {"code", "message"}} with a fitting status.
+
+A RagError carries its own code, status and message (rag/errors.py), so one handler
+answers them all; anything else is a bug and becomes a 500 that names no internals.
+"""
 
 from __future__ import annotations
 
@@ -9,42 +13,63 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rag.answering.generative import LLMBusyError, LLMUnavailableError
-from rag.components.embedding import EmbeddingEndpointError
-from rag.components.store import EmbeddingMismatchError, StoreError
+from rag.errors import RagError
 
 log = logging.getLogger("rag.api")
 
-RETRY_AFTER_S = 5
+INTERNAL_MESSAGE = "internal error; the server log has the details"
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers
+# -- failures only the HTTP layer meets ------------------------------------------------------
 
+class InvalidRequestError(RagError):
+    """A well-formed body the API cannot use (the same code as its validation errors)."""
+
+    code = "invalid_request"
+    status = 422
+
+
+class UnauthorizedError(RagError):
+    code = "unauthorized"
+    status = 401
+
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class QuestionTooLongError(RagError):
+    code = "question_too_long"
+    status = 413
+
+
+class UploadTooLargeError(RagError):
+    code = "upload_too_large"
+    status = 413
+
+
+class DocumentNotFoundError(RagError):
+    code = "document_not_found"
+    status = 404
+
+
+# -- the mapping -------------------------------------------------------------------------------
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
-def as_api_error(exc: Exception) -> ApiError:
-    """Map a service exception to its HTTP meaning (used by streams too)."""
-    if isinstance(exc, ApiError):
+def as_rag_error(exc: BaseException) -> RagError:
+    """The error as the API reports it (used by streams too): a bug becomes a bare 500."""
+    if isinstance(exc, RagError):
         return exc
-    if isinstance(exc, LLMBusyError):
-        return ApiError(503, "llm_busy", str(exc), {"Retry-After": str(RETRY_AFTER_S)})
-    if isinstance(exc, LLMUnavailableError):
-        return ApiError(503, "llm_unavailable", str(exc))
-    if isinstance(exc, EmbeddingEndpointError):
-        return ApiError(503, "embedding_unavailable", str(exc))
-    if isinstance(exc, EmbeddingMismatchError):
-        return ApiError(409, "embedding_mismatch", str(exc))
-    if isinstance(exc, StoreError):
-        return ApiError(503, "store_unavailable", str(exc))
-    log.exception("unhandled error", exc_info=exc)
-    return ApiError(500, "internal_error", "internal error; the server log has the details")
+    log.error("unhandled error", exc_info=exc)
+    return RagError(INTERNAL_MESSAGE)
+
+
+def error_response(exc: BaseException) -> JSONResponse:
+    err = as_rag_error(exc)
+    return JSONResponse(error_body(err.code, err.user_message()), err.status,
+                        headers=err.headers() or None)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -59,7 +84,8 @@ def _validation_message(exc: RequestValidationError) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(error_body("invalid_request", _validation_message(exc)), 422)
+        return JSONResponse(error_body(InvalidRequestError.code, _validation_message(exc)),
+                            InvalidRequestError.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -68,13 +94,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    async def _known(_: Request, exc: Exception) -> JSONResponse:
-        err = as_api_error(exc)
-        return JSONResponse(error_body(err.code, err.message), err.status, headers=err.headers)
+    async def _handle(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(exc)
 
-    # Expected failures are answered here; anything else reaches the catch-all below, which
-    # answers 500 and lets the server log the traceback.
-    for known in (ApiError, LLMBusyError, LLMUnavailableError, StoreError,
-                  EmbeddingEndpointError):
-        app.add_exception_handler(known, _known)
-    app.add_exception_handler(Exception, _known)
+    # RagErrors are answered in the app; anything else reaches the catch-all, which Starlette
+    # runs outermost: it answers the 500 and re-raises, so the server logs the traceback.
+    app.add_exception_handler(RagError, _handle)
+    app.add_exception_handler(Exception, _handle)

@@ -11,6 +11,7 @@ before every ingest) deletes what an interrupted write left behind.
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
+from rag.errors import RagError
 from rag.schemas import DocumentInfo, Passage
 from rag.settings import Settings
 
@@ -28,12 +30,18 @@ _REGISTRY_SUFFIX = "__documents"
 _PLACEHOLDER_VECTOR = [1.0]  # the registry is never searched by vector
 
 
-class StoreError(RuntimeError):
+class StoreError(RagError, RuntimeError):
     """The store is unreachable or unusable; the message says what to do."""
+
+    code = "store_unavailable"
+    status = 503
 
 
 class EmbeddingMismatchError(StoreError):
-    pass
+    """The index was built with another embedding model (a conflict, not an outage)."""
+
+    code = "embedding_mismatch"
+    status = 409
 
 
 @contextlib.contextmanager
@@ -173,6 +181,7 @@ class ChunkStore:
                         "chars": len(text), "chunks": len(chunks),
                         "ingested_at": datetime.now(UTC).isoformat(timespec="seconds")}],
         )
+        self._bump_generation()
         self.chunks.delete(where={"$and": [{"doc_id": doc_id},
                                            {"content_hash": {"$ne": content_hash}}]})
 
@@ -181,6 +190,7 @@ class ChunkStore:
         if self.document(doc_id) is None:
             return False
         self.registry.delete(ids=[doc_id])  # the commit point: its chunks stop being returned
+        self._bump_generation()
         self.chunks.delete(where={"doc_id": doc_id})
         return True
 
@@ -195,6 +205,53 @@ class ChunkStore:
             self.chunks.delete(ids=orphans)
         return len(orphans)
 
+    # -- what derived indexes (BM25) follow --------------------------------------------------
+
+    def _bump_generation(self) -> None:
+        """Mark a committed change, so every process's lexical index sees it must rebuild."""
+        self.registry.modify(metadata={"generation": uuid.uuid4().hex})
+
+    @_chroma_errors("read the index generation")
+    def generation(self) -> str:
+        """A token that changes with every committed write or delete, in any process."""
+        fresh = self._client.get_or_create_collection(self._name + _REGISTRY_SUFFIX,
+                                                      embedding_function=None)
+        return str((fresh.metadata or {}).get("generation", ""))
+
+    @_chroma_errors("read the chunks")
+    def committed_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
+        """(chunk_id, text) of every chunk of a committed document version, in pages."""
+        current = {d.doc_id: d.content_hash for d in self.documents()}
+        total = self.chunks.count()
+        for offset in range(0, total, batch):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=batch,
+                                  offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"] or [],
+                                       got["metadatas"] or [], strict=True):
+                if current.get(str(meta.get("doc_id"))) == meta.get("content_hash"):
+                    yield cid, text
+
+    @_chroma_errors("read chunks")
+    def passages(self, chunk_ids: list[str], scores: list[float]) -> list[Passage]:
+        """The committed passages among `chunk_ids`, in that order, with the given scores."""
+        if not chunk_ids:
+            return []
+        got = self.chunks.get(ids=chunk_ids, include=["documents", "metadatas"])
+        found = {cid: (text, meta) for cid, text, meta in
+                 zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)}
+        committed = self._committed_hashes({str(m["doc_id"]) for _, m in found.values()})
+        out = []
+        for cid, score in zip(chunk_ids, scores, strict=True):
+            if cid in found and committed.get(str(found[cid][1]["doc_id"])) == \
+                    found[cid][1]["content_hash"]:
+                out.append(_passage(cid, found[cid][0], found[cid][1], score))
+        return out
+
+    def _committed_hashes(self, doc_ids: set[str]) -> dict[str, Any]:
+        reg = self.registry.get(ids=sorted(doc_ids), include=["metadatas"])
+        return {i: (m or {}).get("content_hash")
+                for i, m in zip(reg["ids"], reg["metadatas"] or [], strict=True)}
+
     # -- search --------------------------------------------------------------------------
 
     @_chroma_errors("search")
@@ -208,18 +265,16 @@ class ChunkStore:
                                 include=["documents", "metadatas", "distances"])
         ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
         metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
-        doc_ids = sorted({str(m["doc_id"]) for m in metas})
-        reg = self.registry.get(ids=doc_ids, include=["metadatas"])
-        committed = {i: (m or {}).get("content_hash")
-                     for i, m in zip(reg["ids"], reg["metadatas"] or [], strict=True)}
-        passages = [
-            Passage(source=str(m["source"]), doc_id=str(m["doc_id"]), chunk_id=cid, text=text,
-                    start=int(m["start"]), end=int(m["end"]),  # type: ignore[arg-type]
-                    score=round(1.0 - float(dist), 4))
-            for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
-            if committed.get(str(m["doc_id"])) == m["content_hash"]
-        ]
+        committed = self._committed_hashes({str(m["doc_id"]) for m in metas})
+        passages = [_passage(cid, text, m, round(1.0 - float(dist), 4))
+                    for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
+                    if committed.get(str(m["doc_id"])) == m["content_hash"]]
         return passages[:top_k]
+
+
+def _passage(chunk_id: str, text: str, meta: Any, score: float) -> Passage:
+    return Passage(source=str(meta["source"]), doc_id=str(meta["doc_id"]), chunk_id=chunk_id,
+                   text=text, start=int(meta["start"]), end=int(meta["end"]), score=score)
 
 
 def _doc_info(doc_id: str, meta: Any) -> DocumentInfo:

@@ -34,11 +34,17 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
     assert results["meta"]["questions_run"] == 8 and results["meta"]["top_k"] == 4
     overall = results["summary"]["overall"]
     assert overall["questions"] == 8 and overall["errors"] == 0
-    for key in ("hit_rate", "mrr", "accuracy", "f1", "citation_hit_rate", "citation_precision",
-                "citation_validity", "refusal_recall", "wrong_refusal_rate", "retrieve_p50_ms",
-                "generate_p95_ms", "total_p95_ms"):
+    for key in ("hit_rate", "mrr", "accuracy", "f1", "citation_validity", "refusal_recall",
+                "wrong_refusal_rate", "retrieve_p50_ms", "generate_p95_ms", "total_p95_ms"):
         assert isinstance(overall[key], float), key
+    # Defined only when an answerable question got an answer: a smoke test of the pipeline
+    # should not hinge on the answerer's quality (the quality gate does that).
+    for key in ("citation_hit_rate", "citation_precision"):
+        assert overall[key] is None or isinstance(overall[key], float), key
     assert len(results["summary"]["by_category"]) >= 4  # --limit spreads over the set
+    # no --set: both packaged splits, and --limit keeps some of each
+    assert list(results["summary"]["by_split"]) == ["dev", "heldout"]
+    assert results["meta"]["questions_in_set"] == 107
     question = results["questions"][0]
     assert {"id", "question", "answer", "refused", "citations", "retrieved", "timings_ms",
             "scores", "error"} <= set(question)
@@ -48,7 +54,8 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
     assert [t["name"] for t in results["thresholds"]] == ["min_hit_rate", "max_p95_ms"]
 
     md = (out / "report.md").read_text(encoding="utf-8")
-    for part in ("# Eval report", "## Results", "| hit rate@4 |", "## Thresholds",
+    for part in ("# Eval report", "## Results", "| metric | overall | dev | heldout |",
+                 "| hit rate@4 |", "## Thresholds",
                  "## Change against", "![latency](latency.png)", "faithfulness judge: not run"):
         assert part in md, part
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from eval import report
 from eval.baseline import Baseline, compare, load_baseline
-from eval.metrics import score_question, summarise, summarise_by_category
-from eval.records import SentenceVerdict
+from eval.metrics import score_question, summarise, summarise_by_category, summarise_by_split
+from eval.records import QuestionRecord, SentenceVerdict
 from eval.runner import EvalRun
 from eval.thresholds import check
-from tests.eval.helpers import record
+from tests.eval.helpers import passage, record
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -22,7 +22,7 @@ def sample_run() -> EvalRun:
         record("Moscow [1].", id="q2", category="single_article", facts=[["Beijing"]],
                cited=("x.txt",), retrieved=("x.txt",), timings=(12.0, 40.0, 52.0)),
         record("No.", id="q3", category="unanswerable", sources=(), refused=True, cited=(),
-               timings=(9.0, 30.0, 39.0)),
+               timings=(9.0, 30.0, 39.0), split="heldout", related=[passage("a.txt")]),
         record(None, id="q4", category="event_disambiguation", error="RuntimeError: boom",
                retrieved=(),
                timings=None),
@@ -35,20 +35,29 @@ def sample_run() -> EvalRun:
                    judge_status="run with scripted", meta={"questions_run": 4})
 
 
-def test_table_lists_every_metric_per_category_and_splits_when_narrow() -> None:
+def test_table_lists_every_metric_per_split_and_category_and_splits_when_narrow() -> None:
     run = sample_run()
     table = report.format_table(run.overall, run.by_category, 4, run.judge_status,
-                                max_width=200)
+                                max_width=200, by_split=run.by_split)
     lines = table.splitlines()
-    assert lines[0].split() == ["overall", "single", "unanswerable", "event"]
+    assert lines[0].split() == ["overall", "dev", "heldout", "single", "unanswerable", "event"]
     assert lines[1].split() == ["article", "disambiguation"]
     assert "hit rate@4" in table and "judge replies unparseable" in table
     hit = next(line for line in lines if "hit rate@4" in line).split()
-    assert hit[2:] == ["0.333", "0.500", "-", "0.000"]  # the errored question is a miss
+    # the errored question is a miss; heldout holds only the unanswerable one
+    assert hit[2:] == ["0.333", "0.333", "-", "0.500", "-", "0.000"]
+    recall = next(line for line in lines if "refusal recall" in line).split()
+    assert recall[2:] == ["1.000", "-", "1.000", "-", "1.000", "-"]
+    wrong = next(line for line in lines if "wrong refusal rate" in line).split()
+    assert wrong[3:] == ["0.000", "0.000", "-", "0.000", "-", "0.000"]
     narrow = report.format_table(run.overall, run.by_category, 4, run.judge_status,
-                                 max_width=60)
-    assert narrow.count("overall") == 2  # a second block, overall repeated for reference
+                                 max_width=60, by_split=run.by_split)
+    assert narrow.count("overall") == 3  # more blocks, overall repeated for reference
     assert all(len(line) <= 60 for line in narrow.splitlines())
+    # one split only: its column would repeat overall, so there is none
+    single = report.format_table(run.overall, run.by_category, 4, run.judge_status,
+                                 max_width=200, by_split={"dev": run.overall})
+    assert single.splitlines()[0].split() == ["overall", "single", "unanswerable", "event"]
 
 
 def test_a_run_without_judge_says_so() -> None:
@@ -78,6 +87,12 @@ def test_files_are_written_and_well_formed(tmp_path: Path) -> None:
     results = json.loads((tmp_path / "second" / "results.json").read_text())
     assert results["format"] == "rag-eval-results/1"
     assert results["summary"]["overall"]["questions"] == 4
+    by_split = results["summary"]["by_split"]
+    assert list(by_split) == ["dev", "heldout"]
+    assert by_split["dev"]["questions"] == 3 and by_split["heldout"]["refusal_recall"] == 1.0
+    q3 = next(q for q in results["questions"] if q["id"] == "q3")
+    assert q3["split"] == "heldout" and q3["citations"] == []
+    assert [p["source"] for p in q3["related"]] == ["a.txt"]
     assert set(results["summary"]["by_category"]) == {"single_article", "unanswerable",
                                                       "event_disambiguation"}
     q4 = next(q for q in results["questions"] if q["id"] == "q4")
@@ -91,7 +106,9 @@ def test_files_are_written_and_well_formed(tmp_path: Path) -> None:
     md = (tmp_path / "second" / "report.md").read_text()
     assert "**FAIL** hit rate@k: 0.3333 (needs >= 0.9, --min-hit-rate)" in md
     assert "![baseline_change](baseline_change.png)" in md
-    assert "### q4 (event_disambiguation)" in md and "error: RuntimeError: boom" in md
+    assert "### q4 (event_disambiguation, dev)" in md and "error: RuntimeError: boom" in md
+    assert "| metric | overall | dev | heldout | single_article |" in md
+    assert "tuning reads dev only" in md
     assert "judge: unparseable" in md and "Maybe?" in md
 
 
@@ -104,3 +121,15 @@ def test_changes_know_which_way_is_better(tmp_path: Path) -> None:
     assert changes["wrong_refusal_rate"].improved is False
     assert changes["total_p95_ms"].improved is True
     assert summarise_by_category([]) == {}
+
+
+def test_results_read_back_including_files_from_before_the_splits() -> None:
+    run = sample_run()
+    again = [QuestionRecord.from_json(r.to_json()) for r in run.records]
+    assert [r.to_json() for r in again] == [r.to_json() for r in run.records]
+    old = run.records[0].to_json()
+    del old["split"], old["related"]
+    old["search_query"] = "A question?"  # kept by older runs; no longer read
+    back = QuestionRecord.from_json(old)
+    assert back.split == "dev" and back.related == [] and back.answer == "Beijing [1]."
+    assert summarise_by_split([back]).keys() == {"dev"}

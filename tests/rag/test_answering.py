@@ -105,6 +105,6 @@ def test_a_new_topic_after_a_conversation_is_not_treated_as_a_follow_up(
     ("What about the phone call?", True),
 ])
 def test_follow_up_detection(question: str, follow_up: bool) -> None:
-    from rag.retrieval import refers_back
+    from rag.conversation import refers_back
 
     assert refers_back(question) is follow_up

@@ -52,7 +52,8 @@ def test_ask_returns_the_contract_shape(client: TestClient) -> None:
     r = client.post("/v1/ask", json={"question": BEIJING_Q, "top_k": 3})
     assert r.status_code == 200, r.text
     body = r.json()
-    assert set(body) == {"answer", "refused", "mode", "citations", "timings_ms"}
+    assert set(body) == {"answer", "refused", "mode", "citations", "related", "unsupported",
+                         "timings_ms"}
     assert "Beijing" in body["answer"] and body["mode"] == "extractive" and not body["refused"]
     assert set(cited_numbers(body["answer"])) == {c["n"] for c in body["citations"]}
     assert set(body["timings_ms"]) == {"retrieve", "generate", "total"}
@@ -62,6 +63,8 @@ def test_ask_refuses_with_no_citations(client: TestClient) -> None:
     question = "Who won the 2022 FIFA World Cup final?"
     body = client.post("/v1/ask", json={"question": question}).json()
     assert body["refused"] and body["citations"] == []
+    assert body["related"], "the closest passages come along as related reading"
+    assert all(p["text"] and "n" not in p for p in body["related"])
 
 
 def test_ask_uses_history(client: TestClient) -> None:

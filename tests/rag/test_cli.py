@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ARTICLES
+from tests.conftest import ARTICLES, free_port
 
 RAG = Path(sys.executable).with_name("rag")
 
@@ -55,7 +55,8 @@ def test_ask_json_follows_the_api_shape(indexed: Path) -> None:
     result = run(["ask", "Where did Orban and Putin meet during the Belt and Road Forum?",
                   "--json", "--top-k", "2"], indexed)
     body = json.loads(result.stdout)
-    assert set(body) == {"answer", "refused", "mode", "citations", "timings_ms"}
+    assert set(body) == {"answer", "refused", "mode", "citations", "related", "unsupported",
+                         "timings_ms"}
     assert body["mode"] == "extractive" and body["citations"]
     assert set(body["citations"][0]) == {"n", "source", "doc_id", "chunk_id", "text", "start",
                                          "end", "score"}
@@ -73,15 +74,19 @@ def test_documents_lists_and_removes(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no document" in missing.stderr
 
 
-@pytest.mark.parametrize(("args", "env", "message"), [
-    (["ask", "  "], {}, "the question is empty"),
-    (["ask", "hi"], {"RAG_TOP_K": "-1"}, "RAG_TOP_K"),
-    (["ask", "hi"], {"RAG_EMBEDDING": "openai"}, "OPENAI_API_KEY or OPENAI_BASE_URL"),
-    (["ingest", "/no/such/folder"], {}, "no such file or folder"),
+# Exit 2: the command line or the settings need fixing; 1: anything else failed.
+@pytest.mark.parametrize(("args", "env", "message", "code"), [
+    (["ask", "  "], {}, "error: the question is empty", 2),
+    (["ask", "hi"], {"RAG_TOP_K": "-1"}, "RAG_TOP_K", 2),
+    (["ask", "hi"], {"RAG_EMBEDDING": "openai"}, "OPENAI_API_KEY or OPENAI_BASE_URL", 2),
+    (["ask", "hi", "--answerer", "llm"], {}, "error: answerer 'llm' is not configured", 2),
+    (["ask", "hi"], {"RAG_CHROMA_HOST": "127.0.0.1", "RAG_CHROMA_PORT": str(free_port())},
+     "error: cannot open the Chroma server", 1),
+    (["ingest", "/no/such/folder"], {}, "no such file or folder", 1),
 ])
 def test_errors_are_one_line_never_a_traceback(
-        tmp_path: Path, args: list[str], env: dict[str, str], message: str) -> None:
+        tmp_path: Path, args: list[str], env: dict[str, str], message: str, code: int) -> None:
     result = run(args, tmp_path / "data", **env)
-    assert result.returncode != 0
+    assert result.returncode == code, result.stderr
     output = result.stdout + result.stderr
     assert message in output and "Traceback" not in output

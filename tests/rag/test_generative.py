@@ -11,12 +11,12 @@ another (only a matter of speed, not of correctness).
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from rag.answering.base import REFUSAL, TextDelta, cited_numbers
 from rag.answering.generative import (
@@ -26,8 +26,10 @@ from rag.answering.generative import (
     LLMUnavailableError,
     build_messages,
 )
-from rag.retrieval import search_query
-from rag.schemas import Answer, Passage, Turn
+from rag.answering.support import unsupported_sentences
+from rag.api.app import create_app
+from rag.conversation import standalone
+from rag.schemas import Answer, Citation, Passage, Turn
 from rag.service import RagService
 from rag.settings import Settings
 from tests.conftest import free_port, make_settings
@@ -62,10 +64,6 @@ def llm_service(llm_settings: SettingsFactory) -> RagService:
     return RagService(llm_settings())
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def assert_citation_bookkeeping(answer: Answer, retrieved: list[Passage]) -> None:
     """DESIGN.md's contract for any answer, whatever the model wrote."""
     markers = cited_numbers(answer.answer)
@@ -98,12 +96,41 @@ def test_streaming_yields_pieces_that_add_up_to_the_answer(llm_service: RagServi
     assert len(deltas) > 1 and all(d.text for d in deltas)
     assert not final.refused
     streamed = "".join(d.text for d in deltas)
-    # Equal up to whitespace: each piece is cleaned of invalid markers on its own, so a
-    # space before a dropped "[7]" or before punctuation in the next piece can remain.
-    # (A refusal is the exception: its final text replaces what was streamed.)
-    assert squash(streamed) == squash(final.answer)
+    # Exactly: markers are cleaned as the stream goes, but only what the final cleaning
+    # keeps is sent. (A refusal is the exception: its text replaces what was streamed.)
+    assert streamed == final.answer
     assert cited_numbers(streamed) == cited_numbers(final.answer)
     assert_citation_bookkeeping(final, llm_service.search(QUESTION, top_k=TOP_K))
+
+
+def numbered(citations: list[Citation]) -> list[Passage]:
+    """The passages as the model saw them, rebuilt from the citations: [n] is the n-th."""
+    by_n = {c.n: c for c in citations}
+    unused = Passage(source="", doc_id="", chunk_id="", text="", start=0, end=0, score=0.0)
+    return [by_n.get(n, unused) for n in range(1, max(by_n, default=0) + 1)]
+
+
+def test_unsupported_sentences_are_listed_as_the_support_check_finds_them(
+        llm_service: RagService) -> None:
+    """SmolLM2's answers are poor, so no count is asserted: only that the list is the check's."""
+    answer = llm_service.ask(QUESTION, top_k=TOP_K, mode="llm")
+    assert not answer.refused, answer
+    assert all(s.strip() and s in answer.answer for s in answer.unsupported)
+    recomputed = unsupported_sentences(answer.answer, numbered(answer.citations),
+                                       llm_service.embedder)
+    assert recomputed == answer.unsupported
+
+    # The OpenAI-compatible route carries the list too, beside `citations`.
+    with TestClient(create_app(llm_service.settings, llm_service, with_ui=False)) as client:
+        reply = client.post("/v1/chat/completions", json={
+            "model": "rag", "messages": [{"role": "user", "content": QUESTION}],
+            "top_k": TOP_K})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    content = body["choices"][0]["message"]["content"]
+    citations = [Citation(**c) for c in body["citations"]]
+    assert body["unsupported"] == unsupported_sentences(content, numbered(citations),
+                                                        llm_service.embedder)
 
 
 def test_a_request_finding_every_llm_slot_taken_gets_busy(
@@ -149,7 +176,7 @@ def test_history_turns_go_to_the_server(llm_service: RagService,
                Turn(role="user", content="Why did Orban travel to Beijing to meet Putin?"),
                Turn(role="assistant", content="For the Belt and Road forum [1][2].")]
     question = "Which Chinese policy was that forum about?"
-    passages = llm_service.search(search_query(question, history), top_k=1)
+    passages = llm_service.search(standalone(question, history).search_text, top_k=1)
 
     expected = build_messages(question, passages, history)
     assert expected[0]["role"] == "system" and expected[-1]["role"] == "user"

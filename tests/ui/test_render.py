@@ -164,3 +164,63 @@ def test_ingest_report_lists_every_file_with_its_outcome_and_reason() -> None:
         assert re.search(rf'class="ingest-{outcome}".*?{re.escape(name)}', html)
     assert "unsupported file type .jpg" in html
     assert "No files" in render.render_ingest_report([], [], [], [], [])
+
+
+def llm_answer(text: str, unsupported: list[str]) -> Answer:
+    return Answer(answer=text, refused=False, mode="llm", unsupported=unsupported,
+                  citations=[citation(1), citation(2, doc_id="d4", source="004.txt")],
+                  timings_ms=Timings(total=1234))
+
+
+def test_unsupported_sentences_are_marked_and_counted_under_the_answer() -> None:
+    bad = "Talks <lasted> three hours [2]."
+    ans = llm_answer(f"They met in Beijing [1]. {bad} Orban & Putin smiled.",
+                     [bad, "Orban & Putin smiled."])
+    html = render.render_answer(ans, turn=1)
+    marked = re.findall(r'<span class="unsupported" title="([^"]*)">(.*?)</span>', html)
+    assert [title for title, _ in marked] == ["not supported by the cited passages"] * 2
+    assert marked[0][1] == ('Talks &lt;lasted&gt; three hours '
+                            '<a class="cite" href="#src-1-2" title="004.txt (score 0.81)">[2]</a>.')
+    assert marked[1][1] == "Orban &amp; Putin smiled."
+    assert html.index("They met in Beijing") < html.index('class="unsupported"')
+    assert 'class="cite" href="#src-1-1"' in html.split('class="unsupported"')[0]
+    note = re.search(r'<div class="support-note">(.*?)</div>', html).group(1)
+    assert note.endswith("2 sentences are not supported by the cited passages.")
+    assert html.index("support-note") < html.index("answer-meta")
+
+
+def test_one_unsupported_sentence_is_counted_in_the_singular() -> None:
+    html = render.render_answer(llm_answer("A claim [1]. Another one [2].",
+                                           ["Another one [2]."]), 1)
+    assert html.count('class="unsupported"') == 1
+    assert "1 sentence is not supported by the cited passages." in html
+
+
+def test_a_supported_answer_has_no_marks_and_no_note() -> None:
+    html = render.render_answer(llm_answer("They met in Beijing [1].", []), 1)
+    assert "unsupported" not in html and "support-note" not in html
+
+
+def test_an_unsupported_sentence_not_found_in_the_text_marks_nothing() -> None:
+    assert render.split_unsupported("A. B. A.", ["A.", "Z.", "A."]) == [
+        ("A.", True), (" B. ", False), ("A.", True)]
+    assert render.split_unsupported("A. B.", ["Z."]) == [("A. B.", False)]
+
+
+def test_every_marker_form_links_to_its_cards() -> None:
+    html = render.link_markers("Ranges [1-2], lists [1; 2], spaces [ 2 ].", 1, {1: "a", 2: "b"})
+    assert re.findall(r'href="#src-1-(\d)"', html) == ["1", "2", "1", "2", "2"]
+
+
+def test_a_refusal_shows_its_related_passages_as_reading_not_support() -> None:
+    from rag.schemas import Passage
+    from ui.render import render_answer
+
+    related = [Passage(source="003.txt", doc_id="d", chunk_id="d:1", text="Orban met <Putin>.",
+                       start=0, end=18, score=0.5)]
+    answer = Answer(answer="The articles do not contain the answer to this question.",
+                    refused=True, mode="extractive", citations=[], related=related)
+    html_text = render_answer(answer, 1)
+    assert "Not in the articles." in html_text
+    assert "do not answer the question" in html_text and "003.txt" in html_text
+    assert "&lt;Putin&gt;" in html_text and "card" not in html_text  # escaped; no source link

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import ServiceDep
-from rag.api.errors import ApiError
+from rag.api.errors import DocumentNotFoundError, UploadTooLargeError
 from rag.schemas import DocumentInfo
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -37,7 +37,7 @@ async def upload_documents(request: Request, files: Annotated[list[UploadFile], 
 @router.delete("/{doc_id}", responses={404: {"description": "no such document"}})
 def delete_document(doc_id: str, service: ServiceDep) -> dict[str, str]:
     if not service.delete_document(doc_id):
-        raise ApiError(404, "document_not_found", f"no document with id '{doc_id}'")
+        raise DocumentNotFoundError(f"no document with id '{doc_id}'")
     return {"deleted": doc_id}
 
 
@@ -51,7 +51,7 @@ async def _read_capped(upload: UploadFile, limit: int) -> bytes:
     return bytes(data)
 
 
-def _too_large(size: int, limit: int, name: str | None = None) -> ApiError:
+def _too_large(size: int, limit: int, name: str | None = None) -> UploadTooLargeError:
     what = f"'{name}'" if name else "the upload"
-    return ApiError(413, "upload_too_large",
-                    f"{what} is over the {limit / 1e6:.1f} MB limit (RAG_MAX_UPLOAD_MB)")
+    return UploadTooLargeError(f"{what} is over the {limit / 1e6:.1f} MB limit "
+                               "(RAG_MAX_UPLOAD_MB)")

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from rag.api.deps import ServiceDep
-from rag.api.errors import error_body
+from rag.api.errors import as_rag_error, error_body
 
 router = APIRouter(tags=["health"])
 
@@ -20,7 +20,8 @@ def health() -> dict[str, str]:
 def ready(service: ServiceDep) -> JSONResponse:
     try:
         detail = service.readiness()
-    except Exception as exc:  # the reason is the point of this endpoint
-        return JSONResponse(error_body("not_ready", str(exc)), status_code=503)
+    except Exception as exc:  # the reason is the point of this endpoint (a bug's stays logged)
+        return JSONResponse(error_body("not_ready", as_rag_error(exc).user_message()),
+                            status_code=503)
     return JSONResponse({"status": "ready", **detail,
                          "documents": len(service.documents())})

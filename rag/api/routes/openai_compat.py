@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from rag.api.deps import ServiceDep, check_question_length
-from rag.api.errors import ApiError
+from rag.api.errors import InvalidRequestError
 from rag.api.models import ChatCompletionRequest
 from rag.api.routes.sse import primed_stream, sse
 from rag.schemas import Answer, Turn
@@ -44,8 +44,8 @@ def chat_completions(req: ChatCompletionRequest,
 def _split_messages(req: ChatCompletionRequest) -> tuple[str, list[Turn]]:
     last = req.messages[-1]
     if last.role != "user" or not last.text().strip():
-        raise ApiError(422, "invalid_request",
-                       "the last message must be a non-empty user message (the question)")
+        raise InvalidRequestError(
+            "the last message must be a non-empty user message (the question)")
     history = [Turn(role=m.role, content=m.text()) for m in req.messages[:-1]  # type: ignore[arg-type]
                if m.role in ("user", "assistant")]
     return last.text().strip(), history
@@ -53,6 +53,7 @@ def _split_messages(req: ChatCompletionRequest) -> tuple[str, list[Turn]]:
 
 def _extras(answer: Answer) -> dict[str, Any]:
     return {"citations": [c.model_dump() for c in answer.citations], "refused": answer.refused,
+            "unsupported": answer.unsupported,
             "rag_mode": answer.mode, "timings_ms": answer.timings_ms.model_dump()}
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from rag.api.errors import as_api_error, error_body
+from rag.api.errors import as_rag_error, error_body
 
 
 def sse(data: Any, event: str | None = None) -> str:
@@ -29,8 +29,8 @@ def primed_stream(frames: Iterator[str]) -> StreamingResponse:
         try:
             yield from chain([first], frames)
         except Exception as exc:  # mid-stream: the status is sent, so say it in-band
-            err = as_api_error(exc)
-            yield sse(error_body(err.code, err.message), event="error")
+            err = as_rag_error(exc)
+            yield sse(error_body(err.code, err.user_message()), event="error")
 
     return StreamingResponse(rest(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

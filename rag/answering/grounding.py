@@ -1,0 +1,146 @@
+"""Is a quoted sentence about what the question asks? The check behind honest refusals.
+
+A sentence can score well by meaning and still answer another question: "How long did
+Orban's visit to Kyiv last?" is close to "an hour-long phone call with Putin". What gives
+it away is the question's informative words: "Kyiv" and "visit" are nowhere near that
+sentence. So every informative word of the question (one that is rare in the corpus, or
+absent from it) must be found in the sentence or its neighbours, as the same word or as a
+word of close meaning ("talks" for "negotiations"); otherwise the sentence does not answer.
+Words common across the corpus ("Orban", "Putin" in these articles) carry no such weight.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from rag.answering.text import STOPWORDS, WORD, stem
+from rag.components.embedding import EmbeddingModel
+
+COMMON_SHARE = 0.3  # a word in more than this share of chunks says little about the topic
+SYNONYM_COSINE = 0.55  # two single words this close in MiniLM's space mean nearly the same
+# Words that name the kind of answer, not its topic ("what happened", "which country").
+GENERIC = frozenset(stem(w) for w in (
+    "happen happened take took place make made give given get got go went come came "
+    "thing things time person people kind way country countries name named leader leaders "
+    "mention mentioned describe described call called last lasted late early contain "
+    "contains include includes involve involves consist use used see show shown want "
+    "going".split()))
+
+
+def question_words(text: str) -> dict[str, str]:
+    """stem -> the word as written, for the content words of `text`."""
+    out: dict[str, str] = {}
+    for word in WORD.findall(text):
+        if word.lower() not in STOPWORDS:
+            out.setdefault(stem(word), word)
+    return out
+
+
+_FOCUS = re.compile(r"\b(?:which|what|whose|how many|how much)\s+(?:of\s+the\s+|kind of\s+)?"
+                    r"([^\W_]+)", re.IGNORECASE)
+_NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has", "have"}
+
+
+def answer_kinds(question: str) -> dict[str, str]:
+    """The nouns naming the kind of answer ("which PLATFORM", "what SHARE"): the answer
+    itself may stand for them ("on X", "80%"), so their absence proves nothing."""
+    return {stem(m.group(1)): m.group(1) for m in _FOCUS.finditer(question)
+            if m.group(1).lower() not in _NOT_FOCUS}
+
+
+class WordVectors:
+    """Single-word embeddings, cached: the same vocabulary comes back question after question."""
+
+    def __init__(self, embedder: EmbeddingModel, size: int = 50_000) -> None:
+        self._embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def __call__(self, words: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = {w.lower() for w in words}
+        with self._lock:
+            known = {w: self._cache[w] for w in wanted if w in self._cache}
+        missing = sorted(wanted - known.keys())
+        if missing:
+            known.update(zip(missing, map(np.asarray, self._embedder.embed_texts(missing)),
+                             strict=True))
+            with self._lock:
+                for w in missing:
+                    self._cache[w] = known[w]
+                while len(self._cache) > self._size:
+                    self._cache.popitem(last=False)
+        return known
+
+
+class Grounding:
+    """Which informative words of a question a piece of text leaves unsupported."""
+
+    def __init__(self, vectors: WordVectors, share: Callable[[str], float]) -> None:
+        self._vectors = vectors
+        self._share = share  # stem -> share of chunks holding it (0 when absent)
+
+    def informative(self, question: str) -> dict[str, str]:
+        # Numbers (years, counts) place the event; the articles often state them otherwise
+        # ("in July", "last month"), so they are left to the answer-type check.
+        return {s: w for s, w in question_words(question).items()
+                if s not in GENERIC and not w.isdigit() and self._share(s) <= COMMON_SHARE}
+
+    def unsupported(self, question: str, text: str) -> list[str]:
+        """The question's informative words that `text` neither holds nor paraphrases."""
+        return self._unmatched(self.informative(question), text, SYNONYM_COSINE)
+
+    def coverage(self, question: str, text: str) -> float:
+        """The share of the question's informative words that `text` holds or paraphrases.
+        Words naming the kind of answer ("which platform") do not count: the answer itself
+        ("on X") stands for them."""
+        kinds = answer_kinds(question)
+        wanted = {s: w for s, w in self.informative(question).items() if s not in kinds}
+        if not wanted:
+            return 1.0
+        return 1 - len(self._unmatched(wanted, text, SYNONYM_COSINE)) / len(wanted)
+
+    def names(self, text: str) -> set[str]:
+        """Stems of the rare names and numbers in `text` (past its first word): what tells
+        one event from another ("Ushakov", "Kremlin", "2027"); common ones ("Orban") don't."""
+        words = WORD.findall(text)[1:]
+        return {stem(w) for w in words
+                if (w[:1].isupper() or w.isdigit()) and w.lower() not in STOPWORDS
+                and self._share(stem(w)) <= COMMON_SHARE}
+
+    def unnamed(self, question: str, text: str) -> list[str]:
+        """The question's rare names that `text` does not hold: "Kyiv" asked, not there."""
+        have = question_words(text)  # names are not paraphrased: the same word or nothing
+        return [w for s, w in self.informative(question).items()
+                if s in self.names(question) and s not in have]
+
+    def matched(self, question: str, texts: list[str]) -> list[set[str]]:
+        """For each text, the question's content words (stems) it holds or paraphrases."""
+        wanted = question_words(question)
+        bags = [question_words(t) for t in texts]
+        vocab = {w.lower() for b in bags for w in b.values()} | {w.lower() for w in wanted.values()}
+        vectors = self._vectors(vocab) if wanted else {}
+        out = []
+        for bag in bags:
+            exact = wanted.keys() & bag.keys()
+            rest = [s for s in wanted if s not in exact]
+            if rest and bag:
+                pool = np.array([vectors[w.lower()] for w in bag.values()])
+                exact |= {s for s in rest
+                          if float((pool @ vectors[wanted[s].lower()]).max()) >= SYNONYM_COSINE}
+            out.append(set(exact))
+        return out
+
+    def _unmatched(self, wanted: dict[str, str], text: str, cosine: float) -> list[str]:
+        have = question_words(text)
+        missing = [w for s, w in wanted.items() if s not in have]
+        if not missing or not have:
+            return missing
+        vectors = self._vectors([*missing, *have.values()])
+        pool = np.array([vectors[w.lower()] for w in have.values()])
+        return [w for w in missing if float((pool @ vectors[w.lower()]).max()) < cosine]

@@ -1,0 +1,50 @@
+"""Follow-ups: what "he", "there", "that visit" refer to, from the conversation so far.
+
+Retrieval and both answerers read a question through `standalone()`: without an LLM,
+text rules; with one, the LLM rewrites the question (rag/answering/generative.py calls
+`condense_prompt`), as llama-index's CondenseQuestionChatEngine does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answering.text import STOPWORDS, content_terms
+from rag.schemas import Turn
+
+_PRONOUN = re.compile(r"\b(he|she|him|his|hers|they|them|their|theirs|it|its|there|then)\b",
+                      re.IGNORECASE)
+_CONTINUATION = re.compile(r"\s*(and|but|also|so|what about|how about)\b", re.IGNORECASE)
+_DEMONSTRATIVE = re.compile(r"\b(that|this|those|these|the same)\s+(\w+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Standalone:
+    """A question as it reads on its own."""
+
+    question: str  # as asked
+    context: str  # the earlier question it refers back to, or ""
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval searches: the follow-up with the question it continues."""
+        return f"{self.context}\n{self.question}" if self.context else self.question
+
+
+def refers_back(question: str) -> bool:
+    """Does the question point at something said before ("he", "that trip", "and where?")?"""
+    if _PRONOUN.search(question) or _CONTINUATION.match(question):
+        return True
+    if len(content_terms(question)) < 2:  # "Why?", "And when?": nothing to search on its own
+        return True
+    return any(m.group(2).lower() not in STOPWORDS for m in _DEMONSTRATIVE.finditer(question))
+
+
+def standalone(question: str, history: Sequence[Turn]) -> Standalone:
+    """The question with the earlier question it continues, when it continues one."""
+    if not refers_back(question):
+        return Standalone(question, "")  # "What is the capital of Australia?" stands alone
+    previous = next((t.content for t in reversed(history) if t.role == "user"), "")
+    return Standalone(question, previous)

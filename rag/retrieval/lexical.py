@@ -1,0 +1,80 @@
+"""BM25 over the committed chunks (bm25s), rebuilt when the store's generation changes.
+
+The index lives in memory, per process. Every committed write or delete, in any process,
+changes the store's generation token (rag/components/store.py), so a worker notices an
+ingest made by another one at its next query and rebuilds before answering.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import numpy as np
+
+# Our stop words, not bm25s' English list: ours also drop question words ("who", "when"),
+# which carry no topic.
+from rag.answering.text import STOPWORDS, WORD, stem
+from rag.components.store import ChunkStore
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased, crudely stemmed words without stop words: "Orban's" -> "orban"."""
+    return [stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS]
+
+
+def query_tokens(query: str) -> list[str]:
+    """As `tokens`, with names (capitalised past the first word) counted twice: in "What
+    did Havasi tell reporters?" the name, not "reporters", says which passage is meant."""
+    words = WORD.findall(query)
+    return [stem(w) for i, w in enumerate(words) if w.lower() not in STOPWORDS
+            for _ in range(2 if i and w[:1].isupper() else 1)]
+
+
+class LexicalIndex:
+    def __init__(self, store: ChunkStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._generation: str | None = None
+        self._ids: list[str] = []
+        self._bm25: object | None = None
+        self._chunks_with: Counter[str] = Counter()  # term -> how many chunks hold it
+
+    def search(self, query: str, top_k: int) -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score) of the best `top_k` chunks that share a word with `query`."""
+        words = query_tokens(query)
+        bm25 = self._current()
+        if bm25 is None or not words:
+            return []
+        scores = bm25.get_scores(words)  # type: ignore[attr-defined]
+        k = min(top_k, int((scores > 0).sum()))
+        if k == 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self._ids[i], float(scores[i])) for i in best]
+
+    def _current(self) -> object | None:
+        generation = self.store.generation()
+        with self._lock:
+            if generation != self._generation:
+                self._build(generation)
+            return self._bm25
+
+    def _build(self, generation: str) -> None:
+        import bm25s
+
+        ids, corpus = [], []
+        for chunk_id, text in self.store.committed_chunks():
+            ids.append(chunk_id)
+            corpus.append(tokens(text))
+        bm25 = None
+        if ids:
+            bm25 = bm25s.BM25()
+            bm25.index(corpus, show_progress=False)
+        self._chunks_with = Counter(t for words in corpus for t in set(words))
+        self._ids, self._bm25, self._generation = ids, bm25, generation
+
+    def share(self, term: str) -> float:
+        """The share of chunks holding `term` (a `tokens()` stem), as of the last search."""
+        return self._chunks_with.get(term, 0) / max(1, len(self._ids))
