@@ -73,13 +73,11 @@ def split_sentences(passage: Passage) -> list[Candidate]:
     return out
 
 
-def wording_scores(terms: set[str], sentences: Sequence[str],
-                   bags: Sequence[set[str]] | None = None) -> np.ndarray:
-    """Share of the question's terms in each sentence, weighted by rarity among them.
-    `bags`: the terms each sentence holds, if matched otherwise than by exact stem."""
+def wording_scores(terms: set[str], sentences: Sequence[str]) -> np.ndarray:
+    """Share of the question's terms in each sentence, weighted by rarity among them."""
     if not terms or not sentences:
         return np.zeros(len(sentences))
-    bags = bags if bags is not None else [content_terms(s) for s in sentences]
+    bags = [content_terms(s) for s in sentences]
     weight = {t: math.log(1 + len(bags) / (1 + sum(t in b for b in bags))) for t in terms}
     total = sum(weight.values())
     return np.array([sum(weight[t] for t in terms & b) / total for b in bags])
@@ -144,25 +142,32 @@ class ExtractiveAnswerer:
     def answer_part(self, part: str, context: str, candidates: Sequence[Candidate],
                     vectors: np.ndarray) -> list[Quote]:
         scores = self.score(part, context, candidates, vectors)
-        eligible = [i for i in map(int, np.argsort(-scores))
-                    if scores[i] >= self.min_score
-                    and self._answers(part, candidates[i])]
-        if not eligible:
+        ranked = [int(i) for i in np.argsort(-scores) if scores[i] >= self.min_score]
+        checked: dict[int, bool] = {}  # grounding embeds words: check only what is looked at
+
+        def answers(i: int) -> bool:
+            if i not in checked:
+                checked[i] = self._answers(part, candidates[i])
+            return checked[i]
+
+        best = next((i for i in ranked if answers(i)), None)
+        if best is None:
             return []
         listing = wants_list(part)
-        floor = scores[eligible[0]] * (NEAR_BEST_LIST if listing else NEAR_BEST)
+        floor = scores[best] * (NEAR_BEST_LIST if listing else NEAR_BEST)
         limit = MAX_LIST_SENTENCES if listing else MAX_SENTENCES
         quotes: list[Quote] = []
         cited: list[int] = []
-        for i in eligible:
+        for i in ranked[ranked.index(best):]:
             if len(quotes) == limit or scores[i] < floor:
                 break
-            if any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE for j in cited):
+            if not answers(i) or any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE
+                                     for j in cited):
                 continue
-            same = [j for j in eligible if j not in cited and j != i
+            same = [j for j in ranked if j not in cited and j != i
                     and candidates[j].passage.doc_id != candidates[i].passage.doc_id
                     and self._same_fact(candidates[i].text, candidates[j].text,
-                                        float(vectors[i] @ vectors[j]))]
+                                        float(vectors[i] @ vectors[j])) and answers(j)]
             same = list({candidates[j].passage.doc_id: j for j in reversed(same)}.values())
             quotes.append(Quote(i, float(scores[i]), same))
             cited += [i, *same]
@@ -198,11 +203,7 @@ class ExtractiveAnswerer:
         if context and len(terms) < 3:  # "what did he say there?": the topic came before
             terms |= content_terms(context)
         sentences = [c.text for c in candidates]
-        bags = None
-        if self.grounding is not None:  # "gratitude" answers "thank", "talks" "negotiations"
-            bags = self.grounding.matched(f"{question} {context}" if len(terms) > len(
-                content_terms(question)) else question, sentences)
-        wording = wording_scores(terms, sentences, bags)
+        wording = wording_scores(terms, sentences)
         confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
         asked = content_terms(f"{question} {context}")
         novelty = np.array([_novelty(c.text, asked) for c in candidates])

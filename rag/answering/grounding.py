@@ -119,23 +119,6 @@ class Grounding:
         return [w for s, w in self.informative(question).items()
                 if s in self.names(question) and s not in have]
 
-    def matched(self, question: str, texts: list[str]) -> list[set[str]]:
-        """For each text, the question's content words (stems) it holds or paraphrases."""
-        wanted = question_words(question)
-        bags = [question_words(t) for t in texts]
-        vocab = {w.lower() for b in bags for w in b.values()} | {w.lower() for w in wanted.values()}
-        vectors = self._vectors(vocab) if wanted else {}
-        out = []
-        for bag in bags:
-            exact = wanted.keys() & bag.keys()
-            rest = [s for s in wanted if s not in exact]
-            if rest and bag:
-                pool = np.array([vectors[w.lower()] for w in bag.values()])
-                exact |= {s for s in rest
-                          if float((pool @ vectors[wanted[s].lower()]).max()) >= SYNONYM_COSINE}
-            out.append(set(exact))
-        return out
-
     def _unmatched(self, wanted: dict[str, str], text: str, cosine: float) -> list[str]:
         have = question_words(text)
         missing = [w for s, w in wanted.items() if s not in have]

@@ -79,6 +79,9 @@ class OnnxMiniLM:
         self._counter.no_padding()
         options = ort.SessionOptions()
         options.log_severity_level = 3  # no warnings about unused initialisers on stderr
+        # Idle worker threads spin-wait by default, taking a core from the rest of the
+        # process (Chroma, the answerer) on small machines.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(model_path), options,
                                              providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
