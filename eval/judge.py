@@ -18,9 +18,9 @@ from tqdm import tqdm
 
 from eval.metrics.text import MARKER, markers, strip_markers
 from eval.records import QuestionRecord, SentenceVerdict
-from rag.answering.text import sentence_spans
 from rag.schemas import Citation
 from rag.settings import Settings
+from rag.text import sentence_spans
 
 SYSTEM_PROMPT = (
     "You are a strict fact checker. You get numbered passages from news articles and one "

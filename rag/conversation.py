@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.answering.text import STOPWORDS, content_terms
 from rag.schemas import Turn
+from rag.text import STOPWORDS, content_terms
 
 _PRONOUN = re.compile(r"\b(he|she|him|his|hers|they|them|their|theirs|it|its|there|then)\b",
                       re.IGNORECASE)
@@ -31,6 +31,26 @@ class Standalone:
     def search_text(self) -> str:
         """What retrieval searches: the follow-up with the question it continues."""
         return f"{self.context}\n{self.question}" if self.context else self.question
+
+
+CONDENSE_PROMPT = (  # the idea of llama-index's CondenseQuestionChatEngine, in our words
+    "Rewrite the follow-up question so that it can be understood without the conversation: "
+    "replace every pronoun and reference (he, there, that visit, then) by what it refers to. "
+    "Reply with the rewritten question only.\n\nConversation:\n{history}\n\n"
+    "Follow-up question: {question}\nRewritten question:")
+
+
+def condense_prompt(question: str, history: Sequence[Turn], turns: int = 4) -> str:
+    lines = [f"{t.role}: {t.content}" for t in history[-turns:] if t.role != "system"]
+    return CONDENSE_PROMPT.format(history="\n".join(lines), question=question)
+
+
+def usable_rewrite(rewrite: str, question: str) -> str | None:
+    """The LLM's rewrite, if it looks like one question; None to fall back to the rules."""
+    line = rewrite.strip().splitlines()[0].strip(' "') if rewrite.strip() else ""
+    if not line or len(line) > 4 * len(question) + 200 or not content_terms(line):
+        return None
+    return line
 
 
 def refers_back(question: str) -> bool:

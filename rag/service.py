@@ -60,7 +60,7 @@ class RagService:
         """Yield the answer's text as it is produced, then the whole Answer."""
         answerer = self.answerer(mode)
         t0 = time.perf_counter()
-        passages = self.retrieve_for(question, history, top_k)
+        passages = self.retrieve_for(question, history, top_k, answerer)
         t1 = time.perf_counter()
         draft: AnswerDraft | None = None
         for event in answerer.stream(question, passages, history):
@@ -77,12 +77,16 @@ class RagService:
                                         total=_ms(t2 - t0)))
 
     def retrieve_for(self, question: str, history: Sequence[Turn] = (),
-                     top_k: int | None = None) -> list[Passage]:
-        """The passages an answer may use: top k for the question, or for each of its parts."""
+                     top_k: int | None = None, answerer: Answerer | None = None) -> list[Passage]:
+        """The passages an answer may use: top k for the question, or for each of its parts.
+        A follow-up is searched as the LLM rewrites it, if the answerer has one, else with
+        the question it continues."""
         asked = standalone(question, history)
+        condense = getattr(answerer, "condense", None)
+        rewritten = condense(question, history) if condense else None
         parts = split_question(question)
-        if len(parts) == 1:
-            return self.search(asked.search_text, top_k)
+        if rewritten or len(parts) == 1:
+            return self.search(rewritten or asked.search_text, top_k)
         found: dict[str, Passage] = {}
         for part in parts:
             for p in self.search(f"{asked.context}\n{part}".strip(), top_k):

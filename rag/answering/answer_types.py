@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.answering.text import WORD, stem
+from rag.text import WORD, stem
 
 AnswerType = Literal["time", "duration", "count", "number", "place"]
 

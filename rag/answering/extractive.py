@@ -25,23 +25,23 @@ import numpy as np
 from rag.answering.answer_types import holds_answer_type
 from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, refusal
 from rag.answering.grounding import Grounding
-from rag.answering.parts import split_question, wants_list
-from rag.answering.text import content_terms, named_terms, sentence_spans
+from rag.answering.parts import asking_clause, split_question, wants_list
 from rag.components.embedding import EmbeddingModel
 from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
+from rag.text import content_terms, named_terms, sentence_spans
 
 MEANING_WEIGHT = 0.7  # the rest is wording
 MAX_SENTENCES = 2  # per part of a question
 MAX_LIST_SENTENCES = 4  # for a question that asks for a list
-NEAR_BEST = 0.9  # a second sentence is quoted only when it scores this close to the best
+NEAR_BEST = 0.8  # a second sentence is quoted only when it scores this close to the best
 NEAR_BEST_LIST = 0.75
 DUPLICATE_COSINE = 0.92  # two sentences this close say the same: quote one
 SAME_FACT_COSINE = 0.65  # another article's sentence this close, naming the same rare things
 SAME_NAMES = 0.5  # (Jaccard of their rare names), reports the same fact: cite it too
 UNKNOWN_NAME_PENALTY = 0.5  # confidence lost when no passage mentions the names asked about
 RELATED = 3  # passages shown with a refusal
-RESTATEMENT_FLOOR = 0.6  # score kept by a sentence that only restates the question
+ASKING_WEIGHT = 2.0  # words of the clause that asks, against those that set the scene
 MIN_COVERAGE = 0.34  # of the question's informative words, near the quoted sentence
 
 
@@ -73,21 +73,17 @@ def split_sentences(passage: Passage) -> list[Candidate]:
     return out
 
 
-def wording_scores(terms: set[str], sentences: Sequence[str]) -> np.ndarray:
-    """Share of the question's terms in each sentence, weighted by rarity among them."""
+def wording_scores(terms: set[str], sentences: Sequence[str],
+                   asking: set[str] = frozenset()) -> np.ndarray:  # type: ignore[assignment]
+    """Share of the question's terms in each sentence, weighted by rarity among them; the
+    terms of the clause that asks (`asking`) weigh ASKING_WEIGHT times more."""
     if not terms or not sentences:
         return np.zeros(len(sentences))
     bags = [content_terms(s) for s in sentences]
-    weight = {t: math.log(1 + len(bags) / (1 + sum(t in b for b in bags))) for t in terms}
+    weight = {t: math.log(1 + len(bags) / (1 + sum(t in b for b in bags)))
+              * (ASKING_WEIGHT if t in asking else 1.0) for t in terms}
     total = sum(weight.values())
     return np.array([sum(weight[t] for t in terms & b) / total for b in bags])
-
-
-def _novelty(sentence: str, asked: set[str]) -> float:
-    """1 when at least half the sentence's words are new to the question, down to 0 when it
-    only restates the question: an answer must add something."""
-    terms = content_terms(sentence)
-    return min(1.0, 2 * len(terms - asked) / len(terms)) if terms else 0.0
 
 
 def name_coverage(question: str, sentences: Sequence[str]) -> float:
@@ -203,12 +199,11 @@ class ExtractiveAnswerer:
         if context and len(terms) < 3:  # "what did he say there?": the topic came before
             terms |= content_terms(context)
         sentences = [c.text for c in candidates]
-        wording = wording_scores(terms, sentences)
+        # "At the Moscow meeting ..., what did Putin thank Orban for?": a sentence restating
+        # the meeting must not outscore the one saying what he was thanked for.
+        wording = wording_scores(terms, sentences, content_terms(asking_clause(question)))
         confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
-        asked = content_terms(f"{question} {context}")
-        novelty = np.array([_novelty(c.text, asked) for c in candidates])
-        return ((MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
-                * (RESTATEMENT_FLOOR + (1 - RESTATEMENT_FLOOR) * novelty))
+        return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
 
     def _sentence_vectors(self, candidates: Sequence[Candidate]) -> np.ndarray:
         texts = [c.text for c in candidates]

@@ -30,10 +30,11 @@ from rag.answering.base import (
     refusal,
 )
 from rag.answering.support import NO_ANSWER, unsupported_sentences
-from rag.answering.text import content_terms, sentence_spans
+from rag.conversation import condense_prompt, refers_back, usable_rewrite
 from rag.errors import RagError
 from rag.schemas import Passage, Turn
 from rag.settings import Settings
+from rag.text import content_terms, sentence_spans
 
 if TYPE_CHECKING:
     from rag.components.embedding import EmbeddingModel
@@ -81,6 +82,9 @@ def build_messages(question: str, passages: Sequence[Passage],
     return messages
 
 
+CONDENSE_MAX_TOKENS = 64
+
+
 class GenerativeAnswerer:
     mode: Literal["extractive", "llm"] = "llm"
 
@@ -96,6 +100,19 @@ class GenerativeAnswerer:
         self._slots = threading.BoundedSemaphore(settings.llm_concurrency)
         self._slot_wait_s = slot_wait_s
         self.embedder = embedder  # for the support check; without it, wording alone judges
+
+    def condense(self, question: str, history: Sequence[Turn]) -> str | None:
+        """The follow-up rewritten as a standalone question by the LLM, for retrieval; None
+        when it does not refer back, or the LLM gives nothing usable (the rules then)."""
+        if not history or not refers_back(question):
+            return None
+        try:
+            reply = self.client.with_options(max_retries=0).chat.completions.create(
+                model=self.model, temperature=0, max_tokens=CONDENSE_MAX_TOKENS,
+                messages=[{"role": "user", "content": condense_prompt(question, history)}])
+        except Exception:  # retrieval still works from the rules; the answer call reports
+            return None
+        return usable_rewrite(reply.choices[0].message.content or "", question)
 
     def check(self) -> None:
         try:

@@ -18,8 +18,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from rag.answering.text import STOPWORDS, WORD, stem
 from rag.components.embedding import EmbeddingModel
+from rag.text import STOPWORDS, WORD, stem
 
 COMMON_SHARE = 0.3  # a word in more than this share of chunks says little about the topic
 SYNONYM_COSINE = 0.55  # two single words this close in MiniLM's space mean nearly the same

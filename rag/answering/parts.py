@@ -35,3 +35,15 @@ def split_question(question: str) -> list[str]:
 def wants_list(question: str) -> bool:
     """Does the question ask for several answers (every leader, every place)?"""
     return bool(_LIST.search(question))
+
+
+# "At the Beijing meeting, what was ...?", "..., according to Politico?": the clause that asks,
+# apart from the phrases that only say which event is meant.
+_LEADING = re.compile(rf"^[^,?]{{3,}}?,\s*(?=({_WH}|name|list)\b)", re.IGNORECASE)
+_TRAILING = re.compile(r",?\s*(according to|as reported by|in the article)\b[^,?]*(?=\?*$)",
+                       re.IGNORECASE)
+
+
+def asking_clause(question: str) -> str:
+    """The part of the question that asks; the whole question when nothing sets the rest off."""
+    return _TRAILING.sub("", _LEADING.sub("", question)).strip() or question

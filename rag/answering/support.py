@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answering.markers import MARKER, cited_numbers, strip_markers
-from rag.answering.text import content_terms, sentence_spans
 from rag.schemas import Passage
+from rag.text import content_terms, sentence_spans
 
 if TYPE_CHECKING:
     from rag.components.embedding import EmbeddingModel

@@ -12,10 +12,11 @@ from collections import Counter
 
 import numpy as np
 
+from rag.components.store import ChunkStore
+
 # Our stop words, not bm25s' English list: ours also drop question words ("who", "when"),
 # which carry no topic.
-from rag.answering.text import STOPWORDS, WORD, stem
-from rag.components.store import ChunkStore
+from rag.text import STOPWORDS, WORD, stem
 
 
 def tokens(text: str) -> list[str]:

@@ -79,7 +79,7 @@ def test_follow_up_uses_the_history(corpus_service: RagService) -> None:
 
 
 def test_sentence_spans_respect_abbreviations_quotes_and_lines() -> None:
-    from rag.answering.text import sentence_spans
+    from rag.text import sentence_spans
 
     text = 'Mr. Orban met Putin. He said "No." The U.S. side left! Days later?\nA headline'
     assert [text[a:b].strip() for a, b in sentence_spans(text)] == [

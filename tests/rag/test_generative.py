@@ -28,7 +28,7 @@ from rag.answering.generative import (
 )
 from rag.answering.support import unsupported_sentences
 from rag.api.app import create_app
-from rag.conversation import standalone
+from rag.conversation import condense_prompt, standalone, usable_rewrite
 from rag.schemas import Answer, Citation, Passage, Turn
 from rag.service import RagService
 from rag.settings import Settings
@@ -220,3 +220,47 @@ def test_an_unreachable_endpoint_fails_fast_and_clearly(llm_settings: SettingsFa
     with pytest.raises(LLMUnavailableError, match=r"LLM endpoint unreachable"):
         service.readiness()
     assert time.monotonic() - started < 5
+
+
+FOLLOW_UP_HISTORY = [
+    Turn(role="user", content="Where did Orban and Putin meet during the Belt and Road Forum?"),
+    Turn(role="assistant", content="They met in Beijing."),
+]
+
+
+def test_the_llm_condenses_a_follow_up_for_retrieval(llm_service: RagService,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever SmolLM2 writes (temperature 0: the same each time), retrieval searches it."""
+    answerer = llm_service.answerer("llm")
+    rewritten = answerer.condense("What did they discuss there?", FOLLOW_UP_HISTORY)
+    standalone_q = "What did Orban write to Ursula von der Leyen?"
+    assert answerer.condense(standalone_q, FOLLOW_UP_HISTORY) is None  # nothing to resolve
+    searched: list[str] = []
+    search = llm_service.search
+    monkeypatch.setattr(llm_service, "search",
+                        lambda query, top_k=None: searched.append(query) or search(query, top_k))
+    llm_service.ask("What did they discuss there?", top_k=TOP_K, history=FOLLOW_UP_HISTORY,
+                    mode="llm")
+    expected = rewritten or standalone("What did they discuss there?",
+                                       FOLLOW_UP_HISTORY).search_text
+    assert searched == [expected]
+
+
+def test_condensing_falls_back_to_the_rules_when_the_llm_is_down(
+        llm_settings: SettingsFactory) -> None:
+    service = RagService(llm_settings(openai_base_url=f"http://127.0.0.1:{free_port()}/v1"))
+    started = time.monotonic()
+    assert service.answerer("llm").condense("And there?", FOLLOW_UP_HISTORY) is None
+    assert time.monotonic() - started < 10
+    passages = service.retrieve_for("What did they discuss there?", FOLLOW_UP_HISTORY, 2,
+                                    service.answerer("llm"))
+    assert any("Beijing" in p.text for p in passages)
+
+
+def test_a_rewrite_is_used_only_when_it_looks_like_a_question() -> None:
+    assert usable_rewrite('"What did Orban and Putin discuss in Beijing?"\nextra',
+                          "What did they discuss there?") == (
+        "What did Orban and Putin discuss in Beijing?")
+    assert usable_rewrite("", "Why?") is None
+    assert usable_rewrite("the of and", "Why?") is None
+    assert "user: Where did Orban" in condense_prompt("And there?", FOLLOW_UP_HISTORY)
