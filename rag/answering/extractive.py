@@ -14,6 +14,7 @@ related reading, not as support.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -114,7 +115,9 @@ class ExtractiveAnswerer:
     def stream(self, question: str, passages: Sequence[Passage],
                history: Sequence[Turn]) -> Iterator[AnswerEvent]:
         draft = self.answer(question, passages, history)
-        yield TextDelta(draft.answer)
+        # One delta per quoted sentence (with its markers), as a reader sees them arrive.
+        for i, piece in enumerate(re.split(r"(?<=\]) (?=[^\[])", draft.answer)):
+            yield TextDelta(("" if i == 0 else " ") + piece)
         yield draft
 
     def answer(self, question: str, passages: Sequence[Passage],
