@@ -157,7 +157,12 @@ class ExtractiveAnswerer:
         limit = MAX_LIST_SENTENCES if listing else MAX_SENTENCES
         quotes: list[Quote] = []
         cited: list[int] = []
-        for i in ranked[ranked.index(best):]:
+        order = ranked[ranked.index(best):]
+        if listing:  # the best of each article first: a list gathers what each one tells
+            docs = {i: candidates[i].passage.doc_id for i in order}
+            firsts = list({docs[i]: i for i in reversed(order)}.values())[::-1]
+            order = sorted(firsts, key=order.index) + [i for i in order if i not in firsts]
+        for i in order:
             if len(quotes) == limit or scores[i] < floor:
                 break
             if not answers(i) or any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE
