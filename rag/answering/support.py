@@ -2,8 +2,10 @@
 
 A sentence is judged against the passages its own markers name, by wording (the share of
 its content words found in them) and by meaning (embedding cosine with their closest
-sentence). It is unsupported when it makes a claim and cites nothing, or when both
-overlaps are low: then most of what it says is not in what it cites.
+sentence). It is unsupported when it makes a claim and cites nothing, when both overlaps
+are low (most of what it says is not in what it cites), or when it names a number or a
+name its cited passages do not hold ("... since July 2023", "... meet Zelensky"): the
+detail a reader would check is invented, however familiar the rest of its words.
 
 This catches sentences that bring new facts in new words. It cannot catch a sentence
 that reuses a passage's words to say something else ("Putin rejected the summit" where
@@ -22,7 +24,7 @@ import numpy as np
 
 from rag.answering.markers import MARKER, cited_numbers, strip_markers
 from rag.schemas import Passage
-from rag.text import content_terms, sentence_spans
+from rag.text import STOPWORDS, WORD, content_terms, fold, sentence_spans
 
 if TYPE_CHECKING:
     from rag.components.embedding import EmbeddingModel
@@ -88,7 +90,30 @@ def unsupported_sentences(answer: str, passages: Sequence[Passage],
     cited = {c: [texts[n] for n in c.cites if n in texts] for c in judged}
     doubtful = [c for c in judged if cited[c] and term_share(c.text, cited[c]) < MIN_TERM_SHARE]
     close = _meaning_ok(doubtful, cited, embedder)
-    return [c.text for c in judged if not cited[c] or (c in doubtful and not close[c])]
+    return [c.text for c in judged if not cited[c] or (c in doubtful and not close[c])
+            or unknown_details(c.text, cited[c])]
+
+
+_DETAIL = re.compile(r"\d[\d.,]*|(?<![.!?]\s)(?<!^)\b[A-Z][^\W\d_]+")
+
+
+def unknown_details(sentence: str, sources: Sequence[str]) -> list[str]:
+    """Numbers and names (capitalised words past the sentence's start) in `sentence` that
+    none of `sources` holds, compared without accents and case."""
+    words = strip_markers(sentence)
+    known = fold(" ".join(sources))
+    vocabulary = set(WORD.findall(known))
+    return [d for d in dict.fromkeys(m.group(0).rstrip(".,") for m in _DETAIL.finditer(words))
+            if d and d.lower() not in STOPWORDS and not _known(fold(d), known, vocabulary)]
+
+
+def _known(detail: str, text: str, vocabulary: set[str]) -> bool:
+    if detail[:1].isdigit() or len(detail) <= 3:  # numbers, "US" (written "U.S." too)
+        plain = detail.replace(".", "")
+        return re.search(rf"\b{re.escape(plain)}\b", text.replace(".", "")) is not None
+    # "China's" for "Chinese", "Russia" for "Russian": the same name, another form.
+    prefix = detail[:max(4, len(detail) - 2)]
+    return any(word.startswith(prefix) for word in vocabulary)
 
 
 def term_share(sentence: str, sources: Sequence[str]) -> float:

@@ -202,9 +202,13 @@ def test_history_turns_go_to_the_server(llm_service: RagService,
         monkeypatch.setattr(answerer, "client", answerer.client.with_options(http_client=spy))
         answer = llm_service.ask(question, top_k=1, history=history)
 
-    assert len(sent) == 1 and sent[0]["messages"] == expected and sent[0]["stream"] is True
+    # First the follow-up is condensed for retrieval, then the answer is asked for, with
+    # the passages that retrieval found.
+    assert len(sent) == 2 and "Follow-up question: " + question in str(sent[0]["messages"])
+    expected = build_messages(question, answer.retrieved, history)
+    assert sent[1]["messages"] == expected and sent[1]["stream"] is True
     assert answer.mode == "llm" and answer.answer.strip()
-    assert_citation_bookkeeping(answer, passages)
+    assert_citation_bookkeeping(answer, answer.retrieved)
 
 
 def test_an_unreachable_endpoint_fails_fast_and_clearly(llm_settings: SettingsFactory) -> None:

@@ -117,3 +117,14 @@ def test_listed_sentences_are_verbatim_pieces_of_the_answer(
     assert flagged == ["The two leaders signed a gas deal in Paris [ 1 ].",
                        "1) Hungary would leave NATO next year"]
     assert all(s in answer for s in flagged)
+
+
+def test_an_invented_date_or_name_is_unsupported_even_in_familiar_words() -> None:
+    from rag.answering.support import unknown_details
+
+    source = ["Mr Orban visited Moscow in July, days after a trip to Kyiv where he met "
+              "Volodymyr Zelensky."]
+    assert unknown_details("Orbán visited Moscow in July 2023 and met Zelensky.",
+                           source) == ["2023"]
+    assert unknown_details("He met Zelensky in Kyiv in July.", source) == []
+    assert unknown_details("He met Zelensky in Kyiv.", ["He met Mr Zelensky in Kyiv."]) == []
