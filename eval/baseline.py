@@ -41,13 +41,19 @@ class Change:
         return (self.delta > 0) == METRICS[self.metric].higher_is_better
 
 
-def load_baseline(path: Path) -> Baseline:
+def read_results(path: Path, error: type[Exception], what: str = "") -> dict[str, Any]:
+    """A results.json written by `rag eval`, or `error` saying why it is not one."""
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise BaselineError(f"cannot read the baseline {path}: {exc}") from None
+        raise error(f"cannot read {what}{path}: {exc}") from None
     if not isinstance(obj, dict) or obj.get("format") != RESULTS_FORMAT:
-        raise BaselineError(f"{path} is not a results.json written by `rag eval`")
+        raise error(f"{path} is not a results.json written by `rag eval`")
+    return obj
+
+
+def load_baseline(path: Path) -> Baseline:
+    obj = read_results(path, BaselineError, "the baseline ")
     return Baseline(path, obj["summary"]["overall"], obj.get("meta", {}))
 
 

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from eval.baseline import RESULTS_FORMAT
+from eval.baseline import read_results
 from eval.metrics import summarise
 from eval.records import QuestionRecord
 from eval.thresholds import THRESHOLDS, Threshold, ThresholdFileError, load_threshold_file
@@ -58,12 +58,7 @@ class Suggestion:
 
 def load_records(path: Path) -> list[QuestionRecord]:
     """The per-question records of a results.json written by `rag eval`."""
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise SpreadError(f"cannot read {path}: {exc}") from None
-    if not isinstance(obj, dict) or obj.get("format") != RESULTS_FORMAT:
-        raise SpreadError(f"{path} is not a results.json written by `rag eval`")
+    obj = read_results(path, SpreadError)
     records = [QuestionRecord.from_json(q) for q in obj.get("questions", [])]
     if not records:
         raise SpreadError(f"{path} holds no questions")
