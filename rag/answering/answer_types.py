@@ -13,7 +13,7 @@ from typing import Literal
 
 from rag.text import WORD, stem
 
-AnswerType = Literal["time", "duration", "count", "number", "place"]
+AnswerType = Literal["time", "date", "duration", "count", "number", "percent", "place"]
 
 _MONTHS = ("january february march april may june july august september october november "
            "december monday tuesday wednesday thursday friday saturday sunday")
@@ -44,6 +44,10 @@ _PLACE = re.compile(r"\b(in|at|to|from|near|inside|outside|visit(?:ed|ing)?|arri
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type, and for "how many X" the stem of X."""
     q = question.lower()
+    if re.search(r"\b(exact|calendar|what|which) (date|day)\b", q):
+        return "date", None  # "last month" is a time, not a date
+    if re.search(r"\bwhat (percentage|percent|share|proportion)\b", q):
+        return "percent", None
     if re.search(r"^(when)\b|\bwhat (calendar )?(date|day|year|month)\b|\bwhich (year|date|"
                  r"day|month)\b|\bin what year\b", q):
         return "time", None
@@ -66,6 +70,12 @@ def holds_answer_type(sentence: str, question: str) -> bool:
     if kind == "time":
         asked = {m.group(0).lower() for m in _TIME.finditer(question)}
         return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
+    if kind == "date":
+        return bool(re.search(r"\d|\b(" + "|".join(_MONTHS.split()) + r")\b", sentence,
+                              re.IGNORECASE))
+    if kind == "percent":
+        return bool(re.search(r"%|\bper ?cent\b|\bhalf\b|\bthird\b|\bquarter\b", sentence,
+                              re.IGNORECASE))
     if kind == "place":  # "in Beijing", "to Moscow", "at his Mar-a-Lago estate"
         return bool(_PLACE.search(sentence))
     if kind == "duration":

@@ -193,8 +193,10 @@ class ExtractiveAnswerer:
             return False
         if self.grounding is None:
             return True
-        # The names asked about sit by the sentence; the rest of the topic in its passage.
+        # The names asked about sit by the sentence; the rest of the topic in its passage;
+        # and the sentence gives the kind of thing asked for.
         return (not self.grounding.unnamed(part, candidate.window)
+                and self.grounding.missing_kind(part, candidate.text, candidate.window) is None
                 and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
 
     def score(self, question: str, context: str, candidates: Sequence[Candidate],

@@ -41,8 +41,22 @@ def question_words(text: str) -> dict[str, str]:
     return out
 
 
-_FOCUS = re.compile(r"\b(?:which|what|whose|how many|how much)\s+(?:of\s+the\s+|kind of\s+)?"
-                    r"([^\W_]+)", re.IGNORECASE)
+_FOCUS = re.compile(r"\b(?:which|what|whose|how many|how much|name of the|name of)\s+"
+                    r"(?:of\s+the\s+|kind of\s+)?([^\W_]+)", re.IGNORECASE)
+# Kinds whose instances are names ("which CITY" -> Beijing): a new name can answer them.
+NAME_KINDS = frozenset(stem(w) for w in (
+    "city town capital country nation state region place platform outlet agency website "
+    "newspaper broadcaster channel party company corporation firm bank organisation "
+    "organization group official leader minister president chancellor spokesperson "
+    "spokesman aide diplomat politician person people reporter journalist".split()))
+# Kinds the answer-type checks judge, or that say nothing of their own ("which things").
+OPEN_KINDS = frozenset(stem(w) for w in (
+    "thing things topic topics issue issues way kind sort one ones other others time year "
+    "month day date share percentage proportion number amount value sum role reason "
+    "purpose goal stance view response reaction demand message point answer".split()))
+# Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
+# their own word: a suffix tells most of them.
+_ABSTRACT = re.compile(r"(tion|sion|ity|ment|ness|ance|ence|ship|ism|ure|acy)s?$")
 _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has", "have"}
 
 
@@ -112,6 +126,20 @@ class Grounding:
         return {stem(w) for w in words
                 if (w[:1].isupper() or w.isdigit()) and w.lower() not in STOPWORDS
                 and self._share(stem(w)) <= COMMON_SHARE}
+
+    def missing_kind(self, question: str, sentence: str, window: str) -> str | None:
+        """The kind of answer asked for ("which HOTEL", "what GIFT") when the sentence gives
+        none: no new name for a kind of name, nor the kind's word (or a near one) nearby."""
+        asked = set(question_words(question))
+        for s, word in answer_kinds(question).items():
+            if s in OPEN_KINDS or word[:1].isupper() or _ABSTRACT.search(word.lower()):
+                continue
+            if s in NAME_KINDS:
+                if not self.names(sentence) - self.names(question) - asked:
+                    return word
+            elif self._unmatched({s: word}, window, SYNONYM_COSINE):
+                return word
+        return None
 
     def unnamed(self, question: str, text: str) -> list[str]:
         """The question's rare names that `text` does not hold: "Kyiv" asked, not there."""

@@ -108,3 +108,54 @@ def test_follow_up_detection(question: str, follow_up: bool) -> None:
     from rag.conversation import refers_back
 
     assert refers_back(question) is follow_up
+
+
+@pytest.mark.parametrize("question", [
+    "How long did Orban's visit to Kyiv last?",  # a duration exists: of a phone call
+    "What did Putin give Orban as a gift?",  # no gift in any article
+    "Which hotel did Orban stay at in Moscow?",  # the visit is told, no hotel
+    "On what exact date were the plans for a Budapest peace summit proposed?",  # "last month"
+])
+def test_a_near_miss_is_refused_with_related_reading(corpus_service: RagService,
+                                                     question: str) -> None:
+    answer = corpus_service.ask(question)
+    assert answer.refused and answer.citations == [], answer.answer
+    assert answer.related, "the closest passages come along, as reading"
+
+
+def test_a_question_in_two_parts_answers_each_from_its_article(
+        corpus_service: RagService) -> None:
+    answer = corpus_service.ask("Where did Orban and Putin meet during the Belt and Road "
+                                "Forum, and who joined them in the Kremlin?")
+    assert not answer.refused
+    assert "Beijing" in answer.answer and "Ushakov" in answer.answer
+    sources = {c.source for c in answer.citations}
+    assert BEIJING_ARTICLE in sources and sources & {"000_81b70a0ba4ae34a8.txt",
+                                                     "001_0d759d72c1af06c9.txt"}
+    assert_citations_consistent(answer, corpus_service)
+
+
+def test_a_part_the_articles_do_not_answer_is_said_so(corpus_service: RagService) -> None:
+    answer = corpus_service.ask("Where did Orban and Putin meet during the Belt and Road "
+                                "Forum, and what gift did Putin give him?")
+    assert not answer.refused and "Beijing" in answer.answer
+    assert "do not contain the answer to “What gift did Putin give him?”" in answer.answer
+
+
+def test_a_list_question_gathers_each_article(corpus_service: RagService) -> None:
+    answer = corpus_service.ask("For which countries besides Hungary did Orban want to "
+                                "secure Russian energy this winter?")
+    assert "Slovakia" in answer.answer and "Serbia" in answer.answer
+    assert {"000_81b70a0ba4ae34a8.txt", "001_0d759d72c1af06c9.txt"} <= {
+        c.source for c in answer.citations}
+
+
+def test_a_fact_two_articles_report_is_quoted_once_citing_both(
+        corpus_service: RagService) -> None:
+    answer = corpus_service.ask("Which Russian officials were present at the talks with Orban?")
+    first, second = answer.citations[:2]
+    assert f"[{first.n}][{second.n}]" in answer.answer, answer.answer
+    assert {first.source, second.source} == {"000_81b70a0ba4ae34a8.txt",
+                                              "001_0d759d72c1af06c9.txt"}
+    assert "Ushakov" in first.text and "Ushakov" in second.text
+    assert answer.answer.count("Ushakov") == 1, "quoted once"
