@@ -32,6 +32,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           "the test's temp folder (scripts/screenshot.sh: the README's)")
 
 
+LLM_FIXTURES = {"llm_server", "embedding_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that need llama.cpp's server, so scripts/test.sh can run the others
+    while it compiles."""
+    for item in items:
+        if LLM_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.llm)
+
+
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
     return load_settings(_env_file=None, data_dir=data_dir, **overrides)
 
