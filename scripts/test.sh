@@ -22,6 +22,8 @@ fi
 python=${PYTHON:-python3.11}
 command -v "$python" >/dev/null || python=python3
 [ -x .venv/bin/python ] || "$python" -m venv .venv
+# pip upgrades itself first: replacing pip under a running build breaks the build.
+.venv/bin/pip install -q --upgrade pip
 mkdir -p .wheels
 bash scripts/build_llama.sh > .wheels/build.log 2>&1 &
 build_pid=$!
