@@ -106,12 +106,17 @@ class GenerativeAnswerer:
         when it does not refer back, or the LLM gives nothing usable (the rules then)."""
         if not history or not refers_back(question):
             return None
+        # An LLM call like any other: it takes a slot (RAG_LLM_CONCURRENCY), or the rules do.
+        if not self._slots.acquire(timeout=self._slot_wait_s):
+            return None
         try:
             reply = self.client.with_options(max_retries=0).chat.completions.create(
                 model=self.model, temperature=0, max_tokens=CONDENSE_MAX_TOKENS,
                 messages=[{"role": "user", "content": condense_prompt(question, history)}])
         except Exception:  # retrieval still works from the rules; the answer call reports
             return None
+        finally:
+            self._slots.release()
         return usable_rewrite(reply.choices[0].message.content or "", question)
 
     def check(self) -> None:

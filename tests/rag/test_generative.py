@@ -268,3 +268,27 @@ def test_a_rewrite_is_used_only_when_it_looks_like_a_question() -> None:
     assert usable_rewrite("", "Why?") is None
     assert usable_rewrite("the of and", "Why?") is None
     assert "user: Where did Orban" in condense_prompt("And there?", FOLLOW_UP_HISTORY)
+
+
+def test_condensing_takes_an_llm_slot_like_any_call(llm_settings: SettingsFactory,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    service = RagService(llm_settings(llm_concurrency=1, llm_queue_timeout_s=0.3))
+    answerer = service.answerers["llm"]
+    assert isinstance(answerer, GenerativeAnswerer)
+    sent: list[str] = []  # requests on the wire
+
+    def record(request: httpx.Request) -> None:
+        sent.append(request.url.path)
+
+    with httpx.Client(event_hooks={"request": [record]}, timeout=60) as spy:
+        monkeypatch.setattr(answerer, "client", answerer.client.with_options(http_client=spy))
+        assert answerer._slots.acquire(timeout=1)  # another request holds the only slot
+        try:
+            assert answerer.condense("What did they discuss there?", FOLLOW_UP_HISTORY) is None
+        finally:
+            answerer._slots.release()
+        assert sent == [], "with every slot taken, the rules resolve the follow-up"
+        answerer.condense("What did they discuss there?", FOLLOW_UP_HISTORY)
+        assert [p.rsplit("/", 1)[-1] for p in sent] == ["completions"]
+    assert answerer._slots.acquire(timeout=1), "the slot came back"
+    answerer._slots.release()
