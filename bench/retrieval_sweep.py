@@ -55,8 +55,7 @@ def main() -> None:
             query = standalone(item.question, item.history).search_text
             dense = service.store.query(service.embedder.embed_query(query), CANDIDATES)
             lexical = service.retriever.lexical.search(query, CANDIDATES)
-            lexical_passages = service.store.passages([c for c, _ in lexical],
-                                                      [s for _, s in lexical])
+            lexical_passages = service.store.passages([c for c, _ in lexical])
             sources.update({p.chunk_id: p.source for p in dense + lexical_passages})
             lists.append((item, [(p.chunk_id, p.score) for p in dense], lexical))
     results = {}

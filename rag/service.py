@@ -13,15 +13,17 @@ from pathlib import Path
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import ExtractiveAnswerer
-from rag.answering.grounding import Grounding, WordVectors
+from rag.answering.grounding import Grounding
 from rag.answering.parts import split_question
-from rag.components.embedding import build_embedding_model
+from rag.components.embedding import VectorCache, build_embedding_model
 from rag.components.store import ChunkStore, connect
 from rag.conversation import standalone
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
 from rag.schemas import Answer, DocumentInfo, Passage, Timings, Turn
 from rag.settings import Settings
+
+WORD_VECTORS = 50_000  # single words the grounding check keeps embedded
 
 
 class RagService:
@@ -34,7 +36,7 @@ class RagService:
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
                 self.embedder, settings.min_answer_score,
-                Grounding(WordVectors(self.embedder), self.retriever.lexical.share))}
+                Grounding(VectorCache(self.embedder, WORD_VECTORS), self.retriever.lexical.share))}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 

@@ -43,8 +43,13 @@ def stem(word: str) -> str:
     return word
 
 
+def content_words(text: str) -> list[str]:
+    """The words of `text` that are not stop words, as written, in order."""
+    return [w for w in WORD.findall(text) if w.lower() not in STOPWORDS]
+
+
 def content_terms(text: str) -> set[str]:
-    return {stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS}
+    return {stem(w) for w in content_words(text)}
 
 
 def named_terms(question: str) -> set[str]:

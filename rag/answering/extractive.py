@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -27,7 +25,7 @@ from rag.answering.answer_types import holds_answer_type
 from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, refusal
 from rag.answering.grounding import Grounding
 from rag.answering.parts import asking_clause, split_question, wants_list
-from rag.components.embedding import EmbeddingModel
+from rag.components.embedding import EmbeddingModel, VectorCache
 from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
 from rag.text import content_terms, named_terms, sentence_spans
@@ -103,11 +101,8 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.min_score = min_score
         self.grounding = grounding  # None: no aboutness check (used by ablations)
-        # Sentence vectors by text: the same passages come back for many questions, and
-        # embedding their sentences is most of this answerer's time. Requests share it.
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+        # Embedding the passages' sentences is most of this answerer's time.
+        self._vectors = VectorCache(embedder, cache_size)
 
     def check(self) -> None:
         return None
@@ -216,20 +211,8 @@ class ExtractiveAnswerer:
         return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
 
     def _sentence_vectors(self, candidates: Sequence[Candidate]) -> np.ndarray:
-        texts = [c.text for c in candidates]
-        with self._lock:
-            known = {t: self._vectors[t] for t in texts if t in self._vectors}
-        missing = sorted({t for t in texts if t not in known})
-        if missing:
-            known.update(zip(missing, map(np.asarray, self.embedder.embed_texts(missing)),
-                             strict=True))
-        with self._lock:
-            for text in texts:
-                self._vectors[text] = known[text]
-                self._vectors.move_to_end(text)
-            while len(self._vectors) > self._cache_size:
-                self._vectors.popitem(last=False)
-        return np.array([known[t] for t in texts])
+        known = self._vectors(c.text for c in candidates)
+        return np.array([known[c.text] for c in candidates])
 
 
 def _compose(answered: Sequence[tuple[str, list[Quote]]],

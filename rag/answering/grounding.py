@@ -12,14 +12,12 @@ Words common across the corpus ("Orban", "Putin" in these articles) carry no suc
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
-from rag.components.embedding import EmbeddingModel
-from rag.text import STOPWORDS, WORD, stem
+from rag.components.embedding import VectorCache
+from rag.text import STOPWORDS, WORD, content_words, stem
 
 COMMON_SHARE = 0.3  # a word in more than this share of chunks says little about the topic
 SYNONYM_COSINE = 0.55  # two single words this close in MiniLM's space mean nearly the same
@@ -35,9 +33,8 @@ GENERIC = frozenset(stem(w) for w in (
 def question_words(text: str) -> dict[str, str]:
     """stem -> the word as written, for the content words of `text`."""
     out: dict[str, str] = {}
-    for word in WORD.findall(text):
-        if word.lower() not in STOPWORDS:
-            out.setdefault(stem(word), word)
+    for word in content_words(text):
+        out.setdefault(stem(word), word)
     return out
 
 
@@ -67,36 +64,11 @@ def answer_kinds(question: str) -> dict[str, str]:
             if m.group(1).lower() not in _NOT_FOCUS}
 
 
-class WordVectors:
-    """Single-word embeddings, cached: the same vocabulary comes back question after question."""
-
-    def __init__(self, embedder: EmbeddingModel, size: int = 50_000) -> None:
-        self._embedder = embedder
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def __call__(self, words: Iterable[str]) -> dict[str, np.ndarray]:
-        wanted = {w.lower() for w in words}
-        with self._lock:
-            known = {w: self._cache[w] for w in wanted if w in self._cache}
-        missing = sorted(wanted - known.keys())
-        if missing:
-            known.update(zip(missing, map(np.asarray, self._embedder.embed_texts(missing)),
-                             strict=True))
-            with self._lock:
-                for w in missing:
-                    self._cache[w] = known[w]
-                while len(self._cache) > self._size:
-                    self._cache.popitem(last=False)
-        return known
-
-
 class Grounding:
     """Which informative words of a question a piece of text leaves unsupported."""
 
-    def __init__(self, vectors: WordVectors, share: Callable[[str], float]) -> None:
-        self._vectors = vectors
+    def __init__(self, vectors: VectorCache, share: Callable[[str], float]) -> None:
+        self._vectors = vectors  # of single lower-cased words
         self._share = share  # stem -> share of chunks holding it (0 when absent)
 
     def informative(self, question: str) -> dict[str, str]:
@@ -104,10 +76,6 @@ class Grounding:
         # ("in July", "last month"), so they are left to the answer-type check.
         return {s: w for s, w in question_words(question).items()
                 if s not in GENERIC and not w.isdigit() and self._share(s) <= COMMON_SHARE}
-
-    def unsupported(self, question: str, text: str) -> list[str]:
-        """The question's informative words that `text` neither holds nor paraphrases."""
-        return self._unmatched(self.informative(question), text, SYNONYM_COSINE)
 
     def coverage(self, question: str, text: str) -> float:
         """The share of the question's informative words that `text` holds or paraphrases.
@@ -117,7 +85,7 @@ class Grounding:
         wanted = {s: w for s, w in self.informative(question).items() if s not in kinds}
         if not wanted:
             return 1.0
-        return 1 - len(self._unmatched(wanted, text, SYNONYM_COSINE)) / len(wanted)
+        return 1 - len(self._unmatched(wanted, text)) / len(wanted)
 
     def names(self, text: str) -> set[str]:
         """Stems of the rare names and numbers in `text` (past its first word): what tells
@@ -137,7 +105,7 @@ class Grounding:
             if s in NAME_KINDS:
                 if not self.names(sentence) - self.names(question) - asked:
                     return word
-            elif self._unmatched({s: word}, window, SYNONYM_COSINE):
+            elif self._unmatched({s: word}, window):
                 return word
         return None
 
@@ -147,11 +115,13 @@ class Grounding:
         return [w for s, w in self.informative(question).items()
                 if s in self.names(question) and s not in have]
 
-    def _unmatched(self, wanted: dict[str, str], text: str, cosine: float) -> list[str]:
+    def _unmatched(self, wanted: dict[str, str], text: str) -> list[str]:
+        """The words of `wanted` that `text` neither holds nor paraphrases."""
         have = question_words(text)
         missing = [w for s, w in wanted.items() if s not in have]
         if not missing or not have:
             return missing
-        vectors = self._vectors([*missing, *have.values()])
+        vectors = self._vectors(w.lower() for w in [*missing, *have.values()])
         pool = np.array([vectors[w.lower()] for w in have.values()])
-        return [w for w in missing if float((pool @ vectors[w.lower()]).max()) < cosine]
+        return [w for w in missing
+                if float((pool @ vectors[w.lower()]).max()) < SYNONYM_COSINE]

@@ -197,10 +197,10 @@ class ChunkStore:
     @_chroma_errors("repair the index")
     def repair(self) -> int:
         """Delete chunks no committed document version owns. Returns how many."""
-        current = {d.doc_id: d.content_hash for d in self.documents()}
+        versions = self._committed_versions()
         got = self.chunks.get(include=["metadatas"])
         orphans = [cid for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-                   if current.get(str(meta.get("doc_id"))) != meta.get("content_hash")]
+                   if not _committed(meta, versions)]
         if orphans:
             self.chunks.delete(ids=orphans)
         return len(orphans)
@@ -221,33 +221,32 @@ class ChunkStore:
     @_chroma_errors("read the chunks")
     def committed_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str]]:
         """(chunk_id, text) of every chunk of a committed document version, in pages."""
-        current = {d.doc_id: d.content_hash for d in self.documents()}
+        versions = self._committed_versions()
         total = self.chunks.count()
         for offset in range(0, total, batch):
             got = self.chunks.get(include=["documents", "metadatas"], limit=batch,
                                   offset=offset)
             for cid, text, meta in zip(got["ids"], got["documents"] or [],
                                        got["metadatas"] or [], strict=True):
-                if current.get(str(meta.get("doc_id"))) == meta.get("content_hash"):
+                if _committed(meta, versions):
                     yield cid, text
 
     @_chroma_errors("read chunks")
-    def passages(self, chunk_ids: list[str], scores: list[float]) -> list[Passage]:
-        """The committed passages among `chunk_ids`, in that order, with the given scores."""
+    def passages(self, chunk_ids: list[str]) -> list[Passage]:
+        """The committed passages among `chunk_ids`, in that order (score 0: unranked)."""
         if not chunk_ids:
             return []
         got = self.chunks.get(ids=chunk_ids, include=["documents", "metadatas"])
         found = {cid: (text, meta) for cid, text, meta in
                  zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)}
-        committed = self._committed_hashes({str(m["doc_id"]) for _, m in found.values()})
-        out = []
-        for cid, score in zip(chunk_ids, scores, strict=True):
-            if cid in found and committed.get(str(found[cid][1]["doc_id"])) == \
-                    found[cid][1]["content_hash"]:
-                out.append(_passage(cid, found[cid][0], found[cid][1], score))
-        return out
+        versions = self._committed_versions({str(m["doc_id"]) for _, m in found.values()})
+        return [_passage(cid, *found[cid], 0.0) for cid in chunk_ids
+                if cid in found and _committed(found[cid][1], versions)]
 
-    def _committed_hashes(self, doc_ids: set[str]) -> dict[str, Any]:
+    def _committed_versions(self, doc_ids: set[str] | None = None) -> dict[str, Any]:
+        """doc_id -> the content hash of its committed version (all documents by default)."""
+        if doc_ids is None:
+            return {d.doc_id: d.content_hash for d in self.documents()}
         reg = self.registry.get(ids=sorted(doc_ids), include=["metadatas"])
         return {i: (m or {}).get("content_hash")
                 for i, m in zip(reg["ids"], reg["metadatas"] or [], strict=True)}
@@ -265,11 +264,16 @@ class ChunkStore:
                                 include=["documents", "metadatas", "distances"])
         ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
         metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
-        committed = self._committed_hashes({str(m["doc_id"]) for m in metas})
+        versions = self._committed_versions({str(m["doc_id"]) for m in metas})
         passages = [_passage(cid, text, m, round(1.0 - float(dist), 4))
                     for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
-                    if committed.get(str(m["doc_id"])) == m["content_hash"]]
+                    if _committed(m, versions)]
         return passages[:top_k]
+
+
+def _committed(meta: Any, versions: dict[str, Any]) -> bool:
+    """Is this chunk part of its document's committed version?"""
+    return versions.get(str(meta.get("doc_id"))) == meta.get("content_hash")
 
 
 def _passage(chunk_id: str, text: str, meta: Any, score: float) -> Passage:

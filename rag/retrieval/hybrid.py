@@ -1,9 +1,9 @@
-"""Dense and lexical results fused by weighted reciprocal rank.
+"""Dense and lexical results fused by relative score (or by reciprocal rank).
 
 Dense search finds passages that say the same thing in other words; BM25 finds the one
 passage holding a rare name ("Ushakov", "MTI") that an embedding of a whole question
-blurs. Reciprocal rank fusion needs no score calibration between the two; the weights and
-the candidate depth were measured on the dev split (bench/retrieval_sweep.py).
+blurs. Relative score fusion keeps how far such a hit stands out, which rank fusion
+loses; the mode and the weights were measured on the dev split (bench/retrieval_sweep.py).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Retriever:
         fused = fused[:top_k]
         known = {p.chunk_id: p for p in dense}
         missing = [cid for cid, _ in fused if cid not in known]
-        for p in self.store.passages(missing, [0.0] * len(missing)):
+        for p in self.store.passages(missing):
             known[p.chunk_id] = p
         top = fused[0][1] if fused else 1.0  # scores relative to the best: 1 is the first
         return [known[cid].model_copy(update={"score": round(score / top, 4)})

@@ -16,12 +16,12 @@ from rag.components.store import ChunkStore
 
 # Our stop words, not bm25s' English list: ours also drop question words ("who", "when"),
 # which carry no topic.
-from rag.text import STOPWORDS, WORD, stem
+from rag.text import STOPWORDS, WORD, content_words, stem
 
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words without stop words: "Orban's" -> "orban"."""
-    return [stem(w) for w in WORD.findall(text) if w.lower() not in STOPWORDS]
+    return [stem(w) for w in content_words(text)]
 
 
 def query_tokens(query: str) -> list[str]:
