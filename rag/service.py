@@ -31,7 +31,9 @@ class RagService:
         self.settings = settings
         self.embedder = build_embedding_model(settings)
         self.store = ChunkStore(connect(settings), settings.collection, self.embedder.name)
-        self.retriever = Retriever(self.store, self.embedder)
+        self.retriever = Retriever(
+            self.store, self.embedder,
+            fusion="relative" if settings.retrieval == "hybrid" else "dense")
         self.ingestor = Ingestor(self.store, self.embedder, settings)
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(

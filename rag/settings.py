@@ -48,6 +48,8 @@ class Settings(BaseSettings):
 
     # Retrieval and answering
     top_k: int = Field(4, ge=1, le=50)
+    retrieval: Literal["hybrid", "dense"] = Field(
+        "hybrid", description="hybrid: dense and BM25 fused; dense: embeddings only.")
     llm: Literal["extractive", "openai"] = "extractive"
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(120.0, gt=0)
