@@ -94,3 +94,18 @@ def serving(app: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def wait_for_chat(url: str, timeout: float = 120) -> dict[str, object]:
+    """Poll /ready until the chat, built in the background after the API, is mounted at
+    "/"; return /ready's body. Fails with the chat's state if it is not "ok"."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        body = httpx.get(f"{url}/ready", timeout=10).json()
+        if body.get("ui") != "starting":
+            assert body.get("ui") == "ok", body
+            return body
+        assert time.monotonic() < deadline, f"the chat did not start in {timeout:.0f} s"
+        time.sleep(0.1)

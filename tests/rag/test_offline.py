@@ -109,14 +109,14 @@ def serve_and_ask(env: dict[str, str], cwd: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
-        while True:
+        while True:  # the API first, then the chat, built in the background
             try:
-                get(url + "/health")
-                break
+                if json.loads(get(url + "/ready")).get("ui") == "ok":
+                    break
             except OSError:
                 assert proc.poll() is None, f"rag serve exited:\n{proc.stderr.read()[-3000:]}"
-                assert time.monotonic() < deadline, "rag serve did not start"
-                time.sleep(0.5)
+            assert time.monotonic() < deadline, "rag serve did not start, or its chat did not"
+            time.sleep(0.5)
         assert "Ask the articles" in get(url + "/")  # the chat page, built by Gradio
         assert "Beijing" in json.loads(get(url + "/v1/ask", {"question": QUESTION}))["answer"]
         time.sleep(2)  # room for any background thread that would phone home at start

@@ -7,8 +7,10 @@ for anything outside the app: no fonts, scripts or telemetry from the internet.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,8 @@ from rag.answering.generative import LLMUnavailableError
 from rag.api.app import create_app
 from rag.schemas import Answer, Turn
 from rag.service import RagService
-from tests.conftest import ARTICLES, serving
+from tests.conftest import ARTICLES, serving, wait_for_chat
+from ui.shell import build_chat_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -111,6 +114,14 @@ def app_for(service: RagService) -> FastAPI:
     return create_app(service.settings, service)
 
 
+@contextmanager
+def serving_chat(service: RagService) -> Iterator[str]:
+    """The app served, once its chat (built after the API starts) is mounted at "/"."""
+    with serving(app_for(service)) as url:
+        wait_for_chat(url)
+        yield url
+
+
 def ask(page: Page, question: str) -> None:
     box = page.locator("#question textarea")
     box.fill(question)
@@ -124,7 +135,7 @@ def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
     spy = Spy(corpus_service)
     monkeypatch.setattr(corpus_service, "ask_stream", spy)
     steps = Steps()
-    with serving(app_for(corpus_service)) as url:
+    with serving_chat(corpus_service) as url:
         steps.done("start server")
         page.goto(url + "/")
         example = page.get_by_role("button", name=EXAMPLE)
@@ -201,7 +212,7 @@ def test_documents_tab_uploads_and_deletes(
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8\xff")
     steps = Steps()
-    with serving(app_for(fresh_service)) as url:
+    with serving_chat(fresh_service) as url:
         page.goto(url + "/")
         page.get_by_role("tab", name="Documents").click()
         expect(page.locator("#docs-summary")).to_contain_text("0 documents")
@@ -227,4 +238,24 @@ def test_documents_tab_uploads_and_deletes(
         page.close()
     assert fresh_service.documents() == []
     print("\nbrowser test, documents:\n" + steps.report())
+    assert outside == [], f"the page reached outside the app: {outside}"
+
+
+def test_a_page_opened_while_the_chat_starts_becomes_the_chat(
+        corpus_service: RagService, page: tuple[Page, list[str]]) -> None:
+    page, outside = page
+    release = threading.Event()
+
+    def slow_build() -> FastAPI:
+        release.wait()
+        return build_chat_app(corpus_service)
+
+    with serving(create_app(corpus_service.settings, corpus_service,
+                            ui_builder=slow_build)) as url:
+        page.goto(url + "/")
+        expect(page.get_by_text("The chat is starting")).to_be_visible()
+        release.set()
+        # The waiting page reloads itself until the chat answers in its place.
+        expect(page.get_by_role("button", name=EXAMPLE)).to_be_visible()
+        page.close()
     assert outside == [], f"the page reached outside the app: {outside}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from rag.api.deps import ServiceDep
@@ -17,11 +17,14 @@ def health() -> dict[str, str]:
 
 
 @router.get("/ready", responses={503: {"description": "store or answerer unreachable"}})
-def ready(service: ServiceDep) -> JSONResponse:
+def ready(service: ServiceDep, request: Request) -> JSONResponse:
+    """The API is ready when the store and the answerer are; "ui" tells the chat's state
+    (starting, ok, failed: why, off) without holding the API's readiness back."""
     try:
         detail = service.readiness()
     except Exception as exc:  # the reason is the point of this endpoint (a bug's stays logged)
         return JSONResponse(error_body("not_ready", as_rag_error(exc).user_message()),
                             status_code=503)
-    return JSONResponse({"status": "ready", **detail,
-                         "documents": len(service.documents())})
+    ui = getattr(request.app.state, "ui", None)
+    return JSONResponse({"status": "ready", **detail, "documents": len(service.documents()),
+                         **({"ui": ui.status} if ui else {})})
