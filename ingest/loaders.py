@@ -59,15 +59,18 @@ def load_bytes(name: str, data: bytes, max_bytes: int) -> SourceDocument:
     )
 
 
-def load_file(path: Path, max_bytes: int) -> SourceDocument:
+def read_file(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:  # refuse before reading a huge file into memory
             raise LoadError(_too_big(size, max_bytes))
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
-    return load_bytes(path.name, data, max_bytes)
+
+
+def load_file(path: Path, max_bytes: int) -> SourceDocument:
+    return load_bytes(path.name, read_file(path, max_bytes), max_bytes)
 
 
 def _too_big(size: int, limit: int) -> str:

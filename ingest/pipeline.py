@@ -1,21 +1,42 @@
-"""Files -> documents -> chunks -> embeddings -> the store, idempotently."""
+"""Files -> documents -> chunks -> embeddings -> the store, idempotently.
+
+Three stages run at once, so the embedder never waits: a thread reads, parses and chunks
+the files ahead; the calling thread embeds chunks in full batches across files; a second
+thread writes each document to the store once all its vectors are in. A file whose bytes
+match the registry is reported unchanged without being parsed, and nothing loads the
+embedding model unless something changed.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
-
 from ingest.chunking import chunk_text
-from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, SourceDocument, load_bytes, load_file
+from ingest.loaders import (
+    SUPPORTED_SUFFIXES,
+    LoadError,
+    SourceDocument,
+    doc_id_for,
+    load_bytes,
+    read_file,
+)
+from ingest.progress import IngestProgress
 from rag.components.embedding import EmbeddingModel
-from rag.components.store import ChunkStore
+from rag.components.store import ChunkRecord, ChunkStore
 from rag.settings import Settings
 
-PROGRESS_MIN_FILES = 5  # below this a progress bar is noise
+EMBED_BATCH = 64  # chunks per embedder call, across files (bench/scale.py measures the best)
+PREPARED_AHEAD = 64  # documents chunked ahead of the embedder: bounds memory
+WRITES_IN_FLIGHT = 8  # embedded documents waiting for the store
 
 
 @dataclass
@@ -25,11 +46,15 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    chunks: int = 0  # chunks embedded and written
+    seconds: float = 0.0
 
     def summary(self) -> str:
+        rate = f", {self.chunks} chunks at {self.chunks / self.seconds:.1f}/s" if (
+            self.chunks and self.seconds) else ""
         return (f"{len(self.added)} added, {len(self.updated)} updated, "
                 f"{len(self.unchanged)} unchanged, {len(self.removed)} removed, "
-                f"{len(self.skipped)} skipped")
+                f"{len(self.skipped)} skipped{rate}")
 
     def as_dict(self) -> dict[str, object]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
@@ -53,6 +78,33 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, missing
 
 
+@dataclass
+class _Source:
+    origin: str  # what the report names: the path, or the upload's name
+    name: str  # the file name: the document's identity
+    read: Callable[[], bytes]
+
+
+@dataclass
+class _Pending:
+    """A changed document, chunked, collecting its vectors."""
+
+    origin: str
+    doc: SourceDocument
+    file_hash: str
+    chunks: list[ChunkRecord]
+    existed: bool
+    vectors: list[list[float]] = field(default_factory=list)
+    failed: str | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return len(self.vectors) == len(self.chunks)
+
+
+_Outcome = tuple[str, str, str]  # (report field, file, reason) for files decided before embedding
+
+
 class Ingestor:
     def __init__(self, store: ChunkStore, embedder: EmbeddingModel, settings: Settings) -> None:
         self.store = store
@@ -64,10 +116,9 @@ class Ingestor:
                      progress: bool = True) -> IngestReport:
         files, missing = discover(paths)
         report = IngestReport(skipped=missing)
-        loaded = ((str(f), _try(lambda f=f: load_file(f, self.max_bytes))) for f in files)
-        show = progress and len(files) >= PROGRESS_MIN_FILES
-        bar = tqdm(loaded, total=len(files), unit="file", desc="ingest", disable=not show)
-        self._ingest(bar, report)
+        sources = [_Source(str(f), f.name, lambda f=f: read_file(f, self.max_bytes))
+                   for f in files]
+        self._ingest(sources, report, progress)
         if prune:
             seen = {f.name for f in files}
             for doc in self.store.documents():
@@ -77,51 +128,158 @@ class Ingestor:
 
     def ingest_uploads(self, uploads: Iterable[tuple[str, bytes]]) -> IngestReport:
         report = IngestReport()
-        loaded = ((name, _try(lambda n=name, d=data: load_bytes(Path(n).name, d, self.max_bytes)))
-                  for name, data in uploads)
-        self._ingest(loaded, report)
+        sources = [_Source(name, Path(name).name, lambda d=data: d) for name, data in uploads]
+        self._ingest(sources, report, progress=False)
         return report
 
-    def _ingest(self, loaded: Iterator[tuple[str, SourceDocument | str]],
-                report: IngestReport) -> None:
+    # -- the three stages ---------------------------------------------------------------------
+
+    def _ingest(self, sources: list[_Source], report: IngestReport, progress: bool) -> None:
+        started = time.perf_counter()
         self.store.check_embedding_model()
         self.store.repair()
-        done: dict[str, str] = {}  # source name -> file it came from, in this run
-        for origin, doc in loaded:
-            if isinstance(doc, str):
-                report.skipped.append((origin, doc))
+        known = self.store.fingerprints()
+        bar = IngestProgress(len(sources), show=progress)
+        texts: list[str] = []  # chunks waiting for the embedder, oldest first...
+        owners: list[_Pending] = []  # ...and the document each belongs to
+        waiting: deque[_Pending] = deque()  # documents in arrival order, until written
+        writes: deque[tuple[_Pending, Future[None]]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
+            for item in _ahead(self._prepare(sources, known), PREPARED_AHEAD):
+                if isinstance(item, _Pending):
+                    waiting.append(item)
+                    texts.extend(c.text for c in item.chunks)
+                    owners.extend([item] * len(item.chunks))
+                else:
+                    getattr(report, item[0]).append(
+                        (item[1], item[2]) if item[0] == "skipped" else item[1])
+                    bar.file_done()
+                while len(texts) >= EMBED_BATCH:
+                    self._embed(texts, owners, EMBED_BATCH)
+                self._hand_over(waiting, writes, writer, report, bar)
+                self._collect(writes, report, bar, WRITES_IN_FLIGHT)
+            while texts:
+                self._embed(texts, owners, EMBED_BATCH)
+            self._hand_over(waiting, writes, writer, report, bar)
+            self._collect(writes, report, bar, 0)
+        report.seconds = time.perf_counter() - started
+        bar.close(report.summary())
+
+    def _prepare(self, sources: list[_Source],
+                 known: dict[str, tuple[str, str]]) -> Iterator[_Pending | _Outcome]:
+        """Read, parse and chunk each changed file (run in a background thread)."""
+        done: dict[str, str] = {}  # file name -> the file it came from, in this run
+        for src in sources:
+            if src.name in done:
+                yield ("skipped", src.origin, f"same file name as {done[src.name]}, "
+                       "ingested in this run")
                 continue
-            if doc.source in done:
-                report.skipped.append(
-                    (origin, f"same file name as {done[doc.source]}, ingested in this run"))
-                continue
-            done[doc.source] = origin
             try:
-                outcome = self._write(doc)
-            except Exception as exc:  # one bad document must not stop the others
-                report.skipped.append((origin, f"failed to index: {exc}"))
+                data = src.read()
+                file_hash = hashlib.sha256(data).hexdigest()
+                content_hash, known_file = known.get(doc_id_for(src.name), ("", ""))
+                if known_file != file_hash:
+                    doc = load_bytes(src.name, data, self.max_bytes)
+            except LoadError as exc:
+                yield ("skipped", src.origin, str(exc))
                 continue
-            getattr(report, outcome).append(doc.source)
+            done[src.name] = src.origin
+            if known_file == file_hash:  # the very bytes ingested before: nothing to parse
+                yield ("unchanged", src.name, "")
+                continue
+            if doc.content_hash == content_hash:
+                yield ("unchanged", src.name, "")
+                continue
+            try:
+                chunks = chunk_text(doc.text, self.settings.chunk_size,
+                                    self.settings.chunk_overlap, self.embedder.tokenizer)
+            except Exception as exc:  # one bad document must not stop the others
+                yield ("skipped", src.origin, f"failed to index: {exc}")
+                continue
+            yield _Pending(src.origin, doc, file_hash, chunks, existed=bool(content_hash))
 
-    def _write(self, doc: SourceDocument) -> str:
-        existing = self.store.document(doc.doc_id)
-        if existing and existing.content_hash == doc.content_hash:
-            return "unchanged"
-        chunks = chunk_text(doc.text, self.settings.chunk_size, self.settings.chunk_overlap,
-                            self.embedder.tokenizer)
-        embeddings = self.embedder.embed_texts([c.text for c in chunks])
-        self.store.write_document(doc_id=doc.doc_id, source=doc.source, title=doc.title,
-                                  text=doc.text, content_hash=doc.content_hash,
-                                  chunks=chunks, embeddings=embeddings)
-        return "updated" if existing else "added"
+    def _embed(self, texts: list[str], owners: list[_Pending], batch: int) -> None:
+        """Embed the oldest `batch` waiting chunks; a failure fails their documents."""
+        now, now_owners = texts[:batch], owners[:batch]
+        del texts[:batch], owners[:batch]
+        try:
+            vectors = self.embedder.embed_texts(now)
+        except Exception as exc:
+            for owner in now_owners:
+                owner.failed = f"failed to index: {exc}"
+            keep = [i for i, o in enumerate(owners) if o.failed is None]
+            texts[:] = [texts[i] for i in keep]
+            owners[:] = [owners[i] for i in keep]
+            return
+        for owner, vector in zip(now_owners, vectors, strict=True):
+            owner.vectors.append(vector)
+
+    def _hand_over(self, waiting: deque[_Pending],
+                   writes: deque[tuple[_Pending, Future[None]]],
+                   writer: ThreadPoolExecutor, report: IngestReport,
+                   bar: IngestProgress) -> None:
+        """Send each fully embedded document to the writer; report the failed ones."""
+        while waiting and (waiting[0].failed or waiting[0].embedded):
+            doc = waiting.popleft()
+            if doc.failed:
+                report.skipped.append((doc.origin, doc.failed))
+                bar.file_done()
+            else:
+                writes.append((doc, writer.submit(self._write, doc)))
+
+    def _write(self, p: _Pending) -> None:
+        d = p.doc
+        self.store.write_document(doc_id=d.doc_id, source=d.source, title=d.title, text=d.text,
+                                  content_hash=d.content_hash, file_hash=p.file_hash,
+                                  chunks=p.chunks, embeddings=p.vectors)
+
+    @staticmethod
+    def _collect(writes: deque[tuple[_Pending, Future[None]]], report: IngestReport,
+                 bar: IngestProgress, keep: int) -> None:
+        """Record finished writes; wait for the oldest while more than `keep` are pending."""
+        while writes and (writes[0][1].done() or len(writes) > keep):
+            doc, future = writes.popleft()
+            try:
+                future.result()
+            except Exception as exc:  # one bad document must not stop the others
+                report.skipped.append((doc.origin, f"failed to index: {exc}"))
+                bar.file_done()
+                continue
+            (report.updated if doc.existed else report.added).append(doc.doc.source)
+            report.chunks += len(doc.chunks)
+            bar.file_done(len(doc.chunks))
 
 
-def _try(load: object) -> SourceDocument | str:
-    """Run a loader; a LoadError becomes its reason string."""
+def _ahead(items: Iterator[_Pending | _Outcome], size: int) -> Iterator[_Pending | _Outcome]:
+    """Run `items` in a background thread, up to `size` ahead of the consumer."""
+    buffer: queue.Queue[object] = queue.Queue(size)
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        buffer.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            buffer.put(exc)
+        buffer.put(end)
+
+    thread = threading.Thread(target=produce, name="ingest-prepare", daemon=True)
+    thread.start()
     try:
-        return load()  # type: ignore[operator]
-    except LoadError as exc:
-        return str(exc)
+        while (item := buffer.get()) is not end:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
 
 
 __all__ = ["SUPPORTED_SUFFIXES", "IngestReport", "Ingestor", "discover"]

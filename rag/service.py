@@ -16,7 +16,7 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.grounding import Grounding
 from rag.answering.parts import split_question
 from rag.components.embedding import VectorCache, build_embedding_model
-from rag.components.store import ChunkStore, connect
+from rag.components.store import ChunkStore, open_store
 from rag.conversation import standalone
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
@@ -30,7 +30,7 @@ class RagService:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.embedder = build_embedding_model(settings)
-        self.store = ChunkStore(connect(settings), settings.collection, self.embedder.name)
+        self.store: ChunkStore = open_store(settings, self.embedder.name)
         self.retriever = Retriever(
             self.store, self.embedder,
             fusion="relative" if settings.retrieval == "hybrid" else "dense")

@@ -12,6 +12,7 @@ missing from its cache folder, a run-time download path this product must never 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -63,30 +64,43 @@ class OnnxMiniLM:
     name = MODEL_NAME
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
-        model_path = _verified(model_path or default_model_path(), MODEL_SHA256,
-                               "embedding model (int8 ONNX all-MiniLM-L6-v2)")
-        tokenizer_file = str(_verified(TOKENIZER_PATH, TOKENIZER_SHA256, "MiniLM tokenizer"))
+        # Checked now, so a broken install fails at start; loaded at first use (0.3 s), so
+        # commands that embed nothing (an unchanged re-ingest, `rag documents`) skip it.
+        self._model_path = _verified(model_path or default_model_path(), MODEL_SHA256,
+                                     "embedding model (int8 ONNX all-MiniLM-L6-v2)")
+        self._tokenizer_file = str(_verified(TOKENIZER_PATH, TOKENIZER_SHA256,
+                                             "MiniLM tokenizer"))
         self.batch_size = batch_size
-        # The file pads and truncates at 128 as shipped; the model takes 256.
-        self._encoder = Tokenizer.from_file(tokenizer_file)
-        self._encoder.enable_truncation(MAX_TOKENS)
-        self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._counter = Tokenizer.from_file(tokenizer_file)  # whole texts, for chunk sizing
-        self._counter.no_truncation()
-        self._counter.no_padding()
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # no warnings about unused initialisers on stderr
-        # Idle worker threads spin-wait by default, taking a core from the rest of the
-        # process (Chroma, the answerer) on small machines.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(model_path), options,
-                                             providers=["CPUExecutionProvider"])
-        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._load_lock = threading.Lock()
+        self._session: object | None = None
+
+    def load(self) -> None:
+        """Open the tokenizers and the ONNX session (once; later calls return at once)."""
+        with self._load_lock:
+            if self._session is not None:
+                return
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+
+            # The file pads and truncates at 128 as shipped; the model takes 256.
+            self._encoder = Tokenizer.from_file(self._tokenizer_file)
+            self._encoder.enable_truncation(MAX_TOKENS)
+            self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._counter = Tokenizer.from_file(self._tokenizer_file)  # whole texts
+            self._counter.no_truncation()
+            self._counter.no_padding()
+            options = ort.SessionOptions()
+            options.log_severity_level = 3  # no warnings about unused initialisers on stderr
+            # Idle worker threads spin-wait by default, taking a core from the rest of the
+            # process (Chroma, the answerer) on small machines.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            session = ort.InferenceSession(str(self._model_path), options,
+                                           providers=["CPUExecutionProvider"])
+            self._inputs = {i.name for i in session.get_inputs()}
+            self._session = session
 
     def tokenizer(self, text: str) -> Sequence[int]:
+        self.load()
         return self._counter.encode(text, add_special_tokens=False).ids
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
@@ -99,13 +113,15 @@ class OnnxMiniLM:
         return self._embed_batch([text])[0].tolist()
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        self.load()
         encodings = self._encoder.encode_batch(texts)
         feed = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        feed = {k: v for k, v in feed.items() if k in self._inputs}
+        hidden = self._session.run(None, feed)[0]  # type: ignore[attr-defined]
         mask = feed["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

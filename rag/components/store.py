@@ -1,11 +1,14 @@
 """Chroma as the store: one collection of chunks, one registry of documents.
 
-Write protocol (so a crash never leaves a half-written document visible):
-1. the new version's chunks are added under ids that include its content hash;
-2. the document's registry record is upserted: this is the commit point;
-3. chunks of any other version of that document are deleted.
-Queries only return chunks whose hash matches the registry, and `repair()` (run
-before every ingest) deletes what an interrupted write left behind.
+Write protocol (so a crash never leaves a half-written document visible, and two writers
+of one document never lose it), under the document's lock (rag/components/locks.py):
+1. the write is recorded in the journal collection;
+2. the new version's chunks are added under ids that include its content hash;
+3. the document's registry record is upserted: this is the commit point;
+4. chunks of any other version of that document are deleted, then the journal entry.
+Queries only return chunks whose hash matches the registry, and `repair()` (run before
+every ingest) finishes the journalled writes whose writer is gone: the work is
+proportional to the interrupted writes, not to the index.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
+from rag.components.locks import DocumentLocks
 from rag.errors import RagError
 from rag.schemas import DocumentInfo, Passage
 from rag.settings import Settings
 
 _REGISTRY_SUFFIX = "__documents"
+_JOURNAL_SUFFIX = "__writes"
 _PLACEHOLDER_VECTOR = [1.0]  # the registry is never searched by vector
 
 
@@ -79,13 +84,22 @@ def connect(settings: Settings) -> ClientAPI:
         raise StoreError(f"cannot open the {where}: {exc}") from None
 
 
+def open_store(settings: Settings, embedding_model: str) -> ChunkStore:
+    """The configured store, its document locks kept under RAG_DATA_DIR."""
+    return ChunkStore(connect(settings), settings.collection, embedding_model,
+                      DocumentLocks(settings.data_dir / "locks" / settings.collection))
+
+
 class ChunkStore:
-    def __init__(self, client: ClientAPI, collection: str, embedding_model: str) -> None:
+    def __init__(self, client: ClientAPI, collection: str, embedding_model: str,
+                 locks: DocumentLocks) -> None:
         self._client = client
         self._name = collection
         self._embedding_model = embedding_model
+        self._locks = locks
         self._chunks: Collection | None = None
         self._registry: Collection | None = None
+        self._journal: Collection | None = None
 
     # -- collections -------------------------------------------------------------------
 
@@ -106,6 +120,14 @@ class ChunkStore:
                 self._name + _REGISTRY_SUFFIX, embedding_function=None
             )
         return self._registry
+
+    @property
+    def journal(self) -> Collection:
+        """Writes in progress: doc_id -> the version being written."""
+        if self._journal is None:
+            self._journal = self._client.get_or_create_collection(
+                self._name + _JOURNAL_SUFFIX, embedding_function=None)
+        return self._journal
 
     @_chroma_errors("read the collection")
     def built_with(self) -> str | None:
@@ -130,10 +152,10 @@ class ChunkStore:
 
     def drop_all(self) -> None:
         """Delete both collections (used by --rebuild with another embedding model)."""
-        for name in (self._name, self._name + _REGISTRY_SUFFIX):
+        for name in (self._name, self._name + _REGISTRY_SUFFIX, self._name + _JOURNAL_SUFFIX):
             with contextlib.suppress(Exception):  # absent already
                 self._client.delete_collection(name)
-        self._chunks = self._registry = None
+        self._chunks = self._registry = self._journal = None
 
     # -- documents -----------------------------------------------------------------------
 
@@ -143,6 +165,14 @@ class ChunkStore:
         docs = [_doc_info(doc_id, meta) for doc_id, meta in
                 zip(got["ids"], got["metadatas"] or [], strict=True)]
         return sorted(docs, key=lambda d: d.source)
+
+    @_chroma_errors("list documents")
+    def fingerprints(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (content hash, raw file hash) of every committed document: what an
+        ingest compares with to skip unchanged files without parsing them."""
+        got = self.registry.get(include=["metadatas"])
+        return {doc_id: (str(m.get("content_hash", "")), str(m.get("file_hash", "")))
+                for doc_id, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
     @_chroma_errors("read a document")
     def document(self, doc_id: str) -> DocumentInfo | None:
@@ -158,7 +188,7 @@ class ChunkStore:
 
     @_chroma_errors("write a document")
     def write_document(self, *, doc_id: str, source: str, title: str, text: str,
-                       content_hash: str, chunks: list[ChunkRecord],
+                       content_hash: str, file_hash: str, chunks: list[ChunkRecord],
                        embeddings: list[list[float]]) -> None:
         self.check_embedding_model()
         if self.built_with() != self._embedding_model:  # new, or emptied: record who builds it
@@ -170,40 +200,62 @@ class ChunkStore:
             for i, c in enumerate(chunks)
         ]
         ids = [f"{doc_id}:{version}:{i:05d}" for i in range(len(chunks))]
-        batch = self._client.get_max_batch_size()
-        for lo in range(0, len(ids), batch):
-            hi = lo + batch
-            self.chunks.upsert(ids=ids[lo:hi], embeddings=embeddings[lo:hi],  # type: ignore[arg-type]
-                               documents=[c.text for c in chunks[lo:hi]], metadatas=metas[lo:hi])
-        self.registry.upsert(  # the commit point
-            ids=[doc_id], embeddings=[_PLACEHOLDER_VECTOR], documents=[text],
-            metadatas=[{"source": source, "title": title, "content_hash": content_hash,
-                        "chars": len(text), "chunks": len(chunks),
-                        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds")}],
-        )
-        self._bump_generation()
-        self.chunks.delete(where={"$and": [{"doc_id": doc_id},
-                                           {"content_hash": {"$ne": content_hash}}]})
+        with self._locks.hold(doc_id), self._journalled(doc_id, content_hash):
+            batch = self._client.get_max_batch_size()
+            for lo in range(0, len(ids), batch):
+                hi = lo + batch
+                self.chunks.upsert(ids=ids[lo:hi], embeddings=embeddings[lo:hi],  # type: ignore[arg-type]
+                                   documents=[c.text for c in chunks[lo:hi]],
+                                   metadatas=metas[lo:hi])
+            self.registry.upsert(  # the commit point
+                ids=[doc_id], embeddings=[_PLACEHOLDER_VECTOR], documents=[text],
+                metadatas=[{"source": source, "title": title, "content_hash": content_hash,
+                            "file_hash": file_hash, "chars": len(text), "chunks": len(chunks),
+                            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds")}],
+            )
+            self._bump_generation()
+            self.chunks.delete(where={"$and": [{"doc_id": doc_id},
+                                               {"content_hash": {"$ne": content_hash}}]})
 
     @_chroma_errors("delete a document")
     def delete_document(self, doc_id: str) -> bool:
-        if self.document(doc_id) is None:
-            return False
-        self.registry.delete(ids=[doc_id])  # the commit point: its chunks stop being returned
-        self._bump_generation()
-        self.chunks.delete(where={"doc_id": doc_id})
+        with self._locks.hold(doc_id):
+            if self.document(doc_id) is None:
+                return False
+            with self._journalled(doc_id, ""):
+                self.registry.delete(ids=[doc_id])  # the commit point: its chunks go unseen
+                self._bump_generation()
+                self.chunks.delete(where={"doc_id": doc_id})
         return True
+
+    @contextlib.contextmanager
+    def _journalled(self, doc_id: str, content_hash: str) -> Iterator[None]:
+        """Record the write until it is complete; an exception leaves the entry for repair."""
+        self.journal.upsert(ids=[doc_id], embeddings=[_PLACEHOLDER_VECTOR],
+                            metadatas=[{"content_hash": content_hash or "-"}])
+        yield
+        self.journal.delete(ids=[doc_id])
 
     @_chroma_errors("repair the index")
     def repair(self) -> int:
-        """Delete chunks no committed document version owns. Returns how many."""
-        versions = self._committed_versions()
-        got = self.chunks.get(include=["metadatas"])
-        orphans = [cid for cid, meta in zip(got["ids"], got["metadatas"] or [], strict=True)
-                   if not _committed(meta, versions)]
-        if orphans:
-            self.chunks.delete(ids=orphans)
-        return len(orphans)
+        """Finish the writes their writer left unfinished (crash, kill, error): delete the
+        chunks no committed version owns. Live writes (lock held) are left alone. Returns
+        how many chunks were deleted."""
+        deleted = 0
+        for doc_id in self.journal.get(include=[])["ids"]:
+            with self._locks.hold(doc_id, wait=False) as mine:
+                if not mine:
+                    continue
+                committed = self._committed_versions({doc_id}).get(doc_id)
+                where: dict[str, Any] = {"doc_id": doc_id}
+                if committed:
+                    where = {"$and": [where, {"content_hash": {"$ne": committed}}]}
+                orphans = self.chunks.get(where=where, include=[])["ids"]  # type: ignore[arg-type]
+                if orphans:
+                    self.chunks.delete(ids=orphans)
+                deleted += len(orphans)
+                self.journal.delete(ids=[doc_id])
+        return deleted
 
     # -- what derived indexes (BM25) follow --------------------------------------------------
 
@@ -259,16 +311,21 @@ class ChunkStore:
         count = self.chunks.count()
         if count == 0:
             return []
-        # Over-fetch a little: chunks of an uncommitted version are filtered out below.
-        res = self.chunks.query(query_embeddings=[embedding], n_results=min(count, top_k * 2),
-                                include=["documents", "metadatas", "distances"])
-        ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
-        metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
-        versions = self._committed_versions({str(m["doc_id"]) for m in metas})
-        passages = [_passage(cid, text, m, round(1.0 - float(dist), 4))
-                    for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
-                    if _committed(m, versions)]
-        return passages[:top_k]
+        # Over-fetch: chunks of an uncommitted version (a write in progress, or leftovers
+        # of an interrupted one) are filtered out; fetch deeper until k remain.
+        wanted = min(count, top_k * 2)
+        while True:
+            res = self.chunks.query(query_embeddings=[embedding], n_results=wanted,
+                                    include=["documents", "metadatas", "distances"])
+            ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
+            metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
+            versions = self._committed_versions({str(m["doc_id"]) for m in metas})
+            passages = [_passage(cid, text, m, round(1.0 - float(dist), 4))
+                        for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
+                        if _committed(m, versions)]
+            if len(passages) >= top_k or wanted >= count:
+                return passages[:top_k]
+            wanted = min(count, wanted * 4)
 
 
 def _committed(meta: Any, versions: dict[str, Any]) -> bool:

@@ -125,3 +125,35 @@ def test_delete_document_removes_it_from_search(
     assert not fresh_service.delete_document(doc.doc_id)
     assert all(p.doc_id != doc.doc_id for p in fresh_service.search("Orban", top_k=30))
     assert fresh_service.store.chunks.get(where={"doc_id": doc.doc_id})["ids"] == []
+
+
+def test_the_embedder_gets_full_batches_across_files(
+        fresh_service: RagService, articles_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    embed = OnnxMiniLM.embed_texts
+
+    def counting(self: OnnxMiniLM, texts: list[str]) -> list[list[float]]:
+        calls.append(len(texts))
+        return embed(self, texts)
+
+    monkeypatch.setattr(OnnxMiniLM, "embed_texts", counting)
+    report = fresh_service.ingest_paths([articles_copy], progress=False)
+    assert len(report.added) == 5 and report.chunks == chunk_count(fresh_service) == sum(calls)
+    assert len(calls) == 1, "5 files, 21 chunks: one batch, not one call per file"
+
+
+def test_an_unchanged_reingest_neither_parses_nor_loads_the_model(
+        fresh_service: RagService, articles_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh_service.ingest_paths([articles_copy], progress=False)
+    from rag.components.embedding import _local
+
+    _local.cache_clear()  # a model of its own, as a new process would have
+    again = RagService(fresh_service.settings)
+
+    def no_parsing(*args: object) -> None:
+        raise AssertionError("an unchanged file was parsed")
+
+    monkeypatch.setattr("ingest.pipeline.load_bytes", no_parsing)
+    report = again.ingest_paths([articles_copy], progress=False)
+    assert len(report.unchanged) == 5 and not report.skipped
+    assert again.embedder._session is None, "the model was loaded for nothing"

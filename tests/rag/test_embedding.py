@@ -17,7 +17,7 @@ import pytest
 
 from rag.components.embedding import LOCAL_MODEL_NAME, ModelFileError, build_embedding_model
 from rag.components.minilm_onnx import OnnxMiniLM, default_model_path
-from rag.components.store import ChunkRecord, ChunkStore, connect
+from rag.components.store import ChunkRecord, open_store
 from rag.service import RagService
 from rag.settings import Settings
 from tests.conftest import PROJECT, make_settings
@@ -77,7 +77,7 @@ def test_an_index_built_by_the_torch_embedder_stays_usable(tmp_path: Path,
     settings = make_settings(tmp_path / "index")
     chunks = [str(t) for t, k in zip(reference["texts"], reference["kinds"], strict=True)
               if k == "chunk"]
-    store = ChunkStore(connect(settings), settings.collection, LOCAL_MODEL_NAME)
+    store = open_store(settings, LOCAL_MODEL_NAME)
     text = "\n".join(chunks)
     records, cursor = [], 0
     for chunk in chunks:
@@ -85,7 +85,7 @@ def test_an_index_built_by_the_torch_embedder_stays_usable(tmp_path: Path,
         records.append(ChunkRecord("", chunk, start, start + len(chunk)))
         cursor = start + 1
     store.write_document(doc_id="torch-built", source="all.txt", title="all", text=text,
-                         content_hash="h" * 16, chunks=records,
+                         content_hash="h" * 16, file_hash="f" * 16, chunks=records,
                          embeddings=reference["vectors"][reference["kinds"] == "chunk"].tolist())
 
     service = RagService(settings)

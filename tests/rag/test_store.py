@@ -73,10 +73,9 @@ def test_embedded_store_persists_across_processes(tmp_path: Path) -> None:
 
 def test_querying_with_another_embedding_model_says_to_reingest(
         corpus_service: RagService, tmp_path: Path) -> None:
-    from rag.components.store import ChunkStore
+    from rag.components.store import open_store
 
-    built = corpus_service.store
-    other = ChunkStore(built._client, corpus_service.settings.collection, "text-embedding-3-small")
+    other = open_store(corpus_service.settings, "text-embedding-3-small")
     with pytest.raises(EmbeddingMismatchError, match=r"all-MiniLM-L6-v2.*rebuild"):
         other.query([0.0] * 384, 3)
     with pytest.raises(EmbeddingMismatchError):
