@@ -33,7 +33,8 @@ class RagService:
         self.store: ChunkStore = open_store(settings, self.embedder.name)
         self.retriever = Retriever(
             self.store, self.embedder,
-            fusion="relative" if settings.retrieval == "hybrid" else "dense")
+            fusion="relative" if settings.retrieval == "hybrid" else "dense",
+            lexical_dir=settings.data_dir / "bm25" / settings.collection)
         self.ingestor = Ingestor(self.store, self.embedder, settings)
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
@@ -114,13 +115,24 @@ class RagService:
 
     def ingest_paths(self, paths: Iterable[Path], prune: bool = False,
                      progress: bool = True) -> IngestReport:
-        return self.ingestor.ingest_paths(paths, prune=prune, progress=progress)
+        report = self.ingestor.ingest_paths(paths, prune=prune, progress=progress)
+        self._follow_writes(report.added or report.updated or report.removed)
+        return report
 
     def ingest_uploads(self, uploads: Iterable[tuple[str, bytes]]) -> IngestReport:
-        return self.ingestor.ingest_uploads(uploads)
+        report = self.ingestor.ingest_uploads(uploads)
+        self._follow_writes(report.added or report.updated)
+        return report
 
     def delete_document(self, doc_id: str) -> bool:
-        return self.store.delete_document(doc_id)
+        deleted = self.store.delete_document(doc_id)
+        self._follow_writes(deleted)
+        return deleted
+
+    def _follow_writes(self, changed: object) -> None:
+        """Rebuild the BM25 index after a change now, not at the next question."""
+        if changed and self.retriever.fusion != "dense":
+            self.retriever.lexical.refresh()
 
     def rebuild(self) -> None:
         """Drop the index, e.g. to re-ingest with another embedding model."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal
 
 from rag.components.embedding import EmbeddingModel
@@ -54,10 +55,10 @@ def fuse(rankings: Sequence[tuple[float, Sequence[str]]], k: int = RRF_K) -> lis
 class Retriever:
     def __init__(self, store: ChunkStore, embedder: EmbeddingModel, *,
                  fusion: Fusion = "relative", dense_weight: float = DENSE_WEIGHT,
-                 lexical_weight: float = LEXICAL_WEIGHT) -> None:
+                 lexical_weight: float = LEXICAL_WEIGHT, lexical_dir: Path | None = None) -> None:
         self.store = store
         self.embedder = embedder
-        self.lexical = LexicalIndex(store)
+        self.lexical = LexicalIndex(store, lexical_dir)
         self.fusion: Fusion = fusion
         self.weights = (dense_weight, lexical_weight)
 

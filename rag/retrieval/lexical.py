@@ -1,17 +1,23 @@
 """BM25 over the committed chunks (bm25s), rebuilt when the store's generation changes.
 
-The index lives in memory, per process. Every committed write or delete, in any process,
-changes the store's generation token (rag/components/store.py), so a worker notices an
-ingest made by another one at its next query and rebuilds before answering.
+Every committed write or delete, in any process, changes the store's generation token
+(rag/components/store.py), so a worker notices an ingest made by another one at its next
+query. The index of each generation is saved under RAG_DATA_DIR (bm25/<collection>/): the
+first process to need it builds it (an ingest does so as it ends), every other process and
+every later `rag ask` maps it from disk in milliseconds instead of re-reading the corpus.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 import threading
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 
+from rag.components.locks import DocumentLocks
 from rag.components.store import ChunkStore
 
 # Our stop words, not bm25s' English list: ours also drop question words ("who", "when"),
@@ -32,9 +38,14 @@ def query_tokens(query: str) -> list[str]:
             for _ in range(2 if i and w[:1].isupper() else 1)]
 
 
+BUILD_LOCK = "bm25-build"
+
+
 class LexicalIndex:
-    def __init__(self, store: ChunkStore) -> None:
+    def __init__(self, store: ChunkStore, folder: Path | None = None) -> None:
+        """`folder`: where built indexes are kept and shared (None: memory only)."""
         self.store = store
+        self.folder = folder
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._ids: list[str] = []
@@ -55,12 +66,33 @@ class LexicalIndex:
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(self._ids[i], float(scores[i])) for i in best]
 
+    def refresh(self) -> None:
+        """Bring the index up to the store's generation now (after an ingest), so the
+        next question does not wait for it."""
+        self._current()
+
     def _current(self) -> object | None:
         generation = self.store.generation()
         with self._lock:
             if generation != self._generation:
-                self._build(generation)
+                self._load_or_build(generation)
             return self._bm25
+
+    def _load_or_build(self, generation: str) -> None:
+        if self.folder is None:
+            self._build(generation)
+            return
+        saved = self.folder / (generation or "empty")
+        # One process builds a generation; the others wait for it, then load it.
+        with DocumentLocks(self.folder).hold(BUILD_LOCK):
+            if (saved / "ids.json").exists():
+                self._load(saved, generation)
+                return
+            self._build(generation)
+            self._save(saved)
+        for old in self.folder.iterdir():  # earlier generations
+            if old.is_dir() and old != saved:
+                shutil.rmtree(old, ignore_errors=True)
 
     def _build(self, generation: str) -> None:
         import bm25s
@@ -74,6 +106,26 @@ class LexicalIndex:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
         self._chunks_with = Counter(t for words in corpus for t in set(words))
+        self._ids, self._bm25, self._generation = ids, bm25, generation
+
+    def _save(self, target: Path) -> None:
+        """Write to a temporary folder, then rename: a reader sees all of it or nothing."""
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(partial / "bm25"))  # type: ignore[attr-defined]
+        (partial / "terms.json").write_text(json.dumps(self._chunks_with))
+        (partial / "ids.json").write_text(json.dumps(self._ids))  # written last: "complete"
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+
+    def _load(self, saved: Path, generation: str) -> None:
+        import bm25s
+
+        ids = json.loads((saved / "ids.json").read_text())
+        bm25 = bm25s.BM25.load(str(saved / "bm25"), mmap=True) if ids else None
+        self._chunks_with = Counter(json.loads((saved / "terms.json").read_text()))
         self._ids, self._bm25, self._generation = ids, bm25, generation
 
     def share(self, term: str) -> float:

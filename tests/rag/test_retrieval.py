@@ -72,6 +72,28 @@ def test_lexical_index_follows_ingest_and_delete(tmp_path: Path) -> None:
                for p in reader.search(f"the {UNIQUE} delegation", top_k=8))
 
 
+def test_a_built_bm25_index_is_loaded_from_disk_not_rebuilt(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ingest leaves the BM25 index of its generation on disk; a new process (here a
+    new service) maps it instead of reading every chunk again, until the next change."""
+    settings = make_settings(tmp_path / "index")
+    RagService(settings).ingest_paths([ARTICLES], progress=False)
+    saved = list((settings.data_dir / "bm25" / settings.collection).iterdir())
+    assert len([d for d in saved if d.is_dir()]) == 1
+
+    later = RagService(settings)
+    monkeypatch.setattr(later.store, "committed_chunks", lambda: pytest.fail("rebuilt"))
+    assert "Havasi" in later.search("What did Havasi say?", top_k=1)[0].text
+    monkeypatch.undo()
+
+    doc = _write(tmp_path / "new", f"The {UNIQUE} delegation arrived in Budapest on Monday.")
+    RagService(settings).ingest_paths([doc], progress=False)  # a new generation
+    assert UNIQUE in later.search(f"the {UNIQUE} delegation", top_k=1)[0].text
+    now = [d for d in (settings.data_dir / "bm25" / settings.collection).iterdir()
+           if d.is_dir()]
+    assert len(now) == 1 and now != saved, "the old generation's index is removed"
+
+
 def test_hybrid_search_on_a_chroma_server(chroma_server: int, tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "unused", chroma_host="127.0.0.1",
                              chroma_port=chroma_server, collection="hybrid_articles")
