@@ -95,10 +95,25 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.workers > 1:
+        _check_shared_store(settings, args.workers)
     from rag.api.server import serve
 
-    serve(settings, host=args.host or settings.host, port=args.port or settings.port)
+    serve(settings, host=args.host or settings.host, port=args.port or settings.port,
+          workers=args.workers)
     return 0
+
+
+def _check_shared_store(settings: Settings, workers: int) -> None:
+    """Workers share the index only through a Chroma server: embedded Chroma is one
+    process's. Its reachability is checked here, once, rather than by every worker."""
+    if not settings.chroma_host:
+        raise UsageError(f"--workers {workers} needs a Chroma server (embedded Chroma is not "
+                         "safe across processes): run `chroma run --path DIR --port 8001` and "
+                         "set RAG_CHROMA_HOST and RAG_CHROMA_PORT")
+    from rag.components.store import connect
+
+    connect(settings)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -137,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     sp = add("serve", cmd_serve, "Serve the HTTP API and the chat UI.")
     sp.add_argument("--host", default=None)
     sp.add_argument("--port", type=int, default=None)
+    sp.add_argument("--workers", type=positive_int, default=1,
+                    help="processes serving the API (needs RAG_CHROMA_HOST); the chat needs 1")
 
     sp = add("eval", cmd_eval, "Run the eval set and write a report.")
     # Late: eval depends on rag at import time, never the reverse.
