@@ -18,55 +18,36 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from common import (
+    MB,
+    clean_env,
+    du_bytes,
+    free_port,
+    run_measured,
+    say,
+    stop,
+    tree_peak_mb,
+    wait_ready,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Where did Orban and Putin meet during the Belt and Road Forum?"
-MB = 2**20
 SIDES = ("before", "after")
-# Local only: a proxy from the environment must not see the readiness polls.
-NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 Result = dict[str, Any]
-
-
-def say(message: str) -> None:
-    print(f"[startup {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def git(*args: str) -> str:
     return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
                           check=True).stdout
-
-
-def du_bytes(path: Path) -> int:
-    if not path.exists():
-        return 0
-    return int(subprocess.run(["du", "-sb", str(path)], capture_output=True, text=True,
-                              check=True).stdout.split()[0])
-
-
-def clean_env(data_dir: Path | None = None) -> dict[str, str]:
-    """The caller's environment without RAG_*/OPENAI_* and without an activated venv."""
-    venv = os.environ.get("VIRTUAL_ENV")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("RAG_", "OPENAI_")) and k != "VIRTUAL_ENV"}
-    if venv:  # else setup.sh's `python3.11` could be this repository's venv
-        path = os.environ.get("PATH", "").split(os.pathsep)
-        env["PATH"] = os.pathsep.join(p for p in path if not p.startswith(venv))
-    if data_dir is not None:
-        env["RAG_DATA_DIR"] = str(data_dir)
-    return env
 
 
 # --- checkouts and installs -------------------------------------------------------------------
@@ -134,21 +115,6 @@ def install(side: str, checkout: Path, extras: str, args: argparse.Namespace) ->
 # --- measurements ---------------------------------------------------------------------------
 
 
-def run_measured(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of one command; the RSS is this child's own."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # per child, unlike RUSAGE_CHILDREN
-        seconds = time.perf_counter() - started
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode:
-            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err.read()[-2000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()  # ru_maxrss is KiB on Linux
-
-
 def measure_ingest(rag: str, checkout: Path, env: dict[str, str]) -> Result:
     seconds, _, out = run_measured([rag, "ingest", "-q", "data/articles"], checkout, env)
     step = re.search(r" in ([\d.]+) s\s*$", out)
@@ -168,52 +134,6 @@ def measure_ask(rag: str, checkout: Path, env: dict[str, str], runs: int) -> Res
     return {"ask_s": wall, "ask_peak_mb": peak, "ask_answer": answer.strip().splitlines()[:1]}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def is_ready(url: str) -> bool:
-    try:
-        with NO_PROXY.open(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):  # refused while starting, or 503 not ready
-        return False
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while not is_ready(url):
-        if proc.poll() is not None:
-            raise RuntimeError(f"rag serve exited {proc.returncode} before it was ready")
-        if time.perf_counter() > deadline:
-            raise RuntimeError(f"rag serve not ready after {timeout:.0f} s")
-        time.sleep(0.05)
-
-
-def descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children = (task / "children").read_text().split()
-        except OSError:  # the thread or process ended meanwhile
-            continue
-        for child in map(int, children):
-            found += [child, *descendants(child)]
-    return found
-
-
-def vm_hwm_mb(pid: int) -> float:
-    """Peak resident memory (VmHWM) of pid, from /proc; 0 when it has gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
-        return 0.0
-    match = re.search(r"^VmHWM:\s+(\d+) kB", status, re.M)
-    return int(match.group(1)) / 1024 if match else 0.0
-
-
 def serve_once(rag: str, checkout: Path, env: dict[str, str], log: Path) -> tuple[float, float]:
     port = free_port()
     with log.open("a") as fh:
@@ -223,14 +143,9 @@ def serve_once(rag: str, checkout: Path, env: dict[str, str], log: Path) -> tupl
         try:
             wait_ready(f"http://127.0.0.1:{port}/ready", proc, timeout=120)
             seconds = time.perf_counter() - started
-            peak = sum(vm_hwm_mb(p) for p in [proc.pid, *descendants(proc.pid)])
+            peak = tree_peak_mb(proc.pid)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     return seconds, peak
 
 
