@@ -138,6 +138,12 @@ class RagService:
         """Drop the index, e.g. to re-ingest with another embedding model."""
         self.store.drop_all()
 
+    def warm(self) -> None:
+        """Load what commands load lazily (the embedding model), for a server."""
+        load = getattr(self.embedder, "load", None)
+        if load:
+            load()
+
     def readiness(self) -> dict[str, str]:
         """Check the store and the default answerer; raises with the reason when not ready."""
         self.store.heartbeat()

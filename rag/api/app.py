@@ -22,6 +22,7 @@ def create_app(settings: Settings, service: RagService | None = None,
     """The app. with_ui: mount the chat (built by ui_builder, default the Gradio window);
     without it "/" explains ui_off_reason when one is given, else it is a plain 404."""
     service = service or RagService(settings)
+    service.warm()  # the first question must not wait for the model
     gate = None
     if with_ui:
         gate = UiGate(ui_builder or (lambda: _build_chat(service)))
