@@ -12,6 +12,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from rag.api.app import create_app
 from rag.service import RagService
@@ -107,3 +108,17 @@ def test_shutdown_while_the_chat_is_still_building(corpus_service: RagService) -
         assert not thread.is_alive(), "the server waited for the chat's build to finish"
     finally:
         never.set()  # lets the builder's thread end
+
+
+def test_the_chat_mounted_late_still_asks_for_the_api_key(corpus_service: RagService) -> None:
+    settings = corpus_service.settings.model_copy(update={"api_key": SecretStr("s3cret")})
+    service = RagService(settings)
+    with running(create_app(settings, service)) as (url, _):
+        wait_for_chat(url)
+        assert httpx.get(f"{url}/config").status_code == 401  # the chat's, before a login
+        with httpx.Client(base_url=url) as browser:
+            wrong = browser.post("/login", data={"username": "rag", "password": "nope"})
+            assert wrong.status_code == 400
+            right = browser.post("/login", data={"username": "rag", "password": "s3cret"})
+            assert right.status_code == 200 and right.json() == {"success": True}
+            assert browser.get("/config").status_code == 200
