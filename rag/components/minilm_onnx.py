@@ -106,10 +106,19 @@ class OnnxMiniLM:
         return self._counter.encode(text, add_special_tokens=False).ids
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        vectors: list[np.ndarray] = []
-        for lo in range(0, len(texts), self.batch_size):
-            vectors.append(self._embed_batch(texts[lo:lo + self.batch_size]))
-        return np.concatenate(vectors).tolist() if vectors else []
+        if not texts:
+            return []
+        # Batches of texts of similar length: a batch is padded to its longest text, and
+        # the answerer's sentences range from 5 to 60 words.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors = np.empty((len(texts), 0), dtype=np.float32)
+        for lo in range(0, len(order), self.batch_size):
+            batch = order[lo:lo + self.batch_size]
+            embedded = self._embed_batch([texts[i] for i in batch])
+            if not vectors.size:
+                vectors = np.empty((len(texts), embedded.shape[1]), dtype=np.float32)
+            vectors[batch] = embedded
+        return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
         return self._embed_batch([text])[0].tolist()
