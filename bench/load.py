@@ -19,6 +19,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -38,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 START_TIMEOUT_S = 300
 REQUEST_TIMEOUT_S = 120
+# Below uvicorn's keep-alive timeout (5 s): a connection reused just as the server closes it
+# for idleness gets a reset (ReadError) that says nothing about the server under test.
+KEEPALIVE_EXPIRY_S = 2.0
 
 
 def say(message: str) -> None:
@@ -111,6 +115,7 @@ class Record:
     kind: str
     status: str  # the HTTP status, "503+retry" for a 503 with Retry-After, or the error's name
     seconds: float
+    detail: str = ""  # a failure's message or response body, shortened
 
 
 @dataclass
@@ -126,24 +131,27 @@ async def client(http: httpx.AsyncClient, pool: list[str], rng: random.Random,
         kind = rng.choice(("ask", "search"))
         body = ({"question": rng.choice(pool)} if kind == "ask"
                 else {"query": rng.choice(pool)})
-        started = time.perf_counter()
+        started, detail = time.perf_counter(), ""
         try:
             r = await http.post(f"/v1/{kind}", json=body)
             status = str(r.status_code)
             if r.status_code == 503 and "retry-after" in r.headers:
                 status = "503+retry"
-        except httpx.HTTPError as exc:  # no response: a timeout, a refused connection
-            status = type(exc).__name__
+            if r.status_code >= 500:
+                detail = r.text[:300]
+        except httpx.HTTPError as exc:  # no response: a timeout, a reset connection
+            status, detail = type(exc).__name__, repr(exc)[:300]
         ended = time.perf_counter()
         if window[0] <= ended <= window[1]:
-            run.records.append(Record(kind, status, ended - started))
+            run.records.append(Record(kind, status, ended - started, detail))
 
 
 async def load(url: str, clients: int, duration: float, warmup: float, seed: int) -> Run:
     """Clients for warmup + duration seconds; the window counted is the last duration.
     The requests still under way at its end (one per client) are dropped."""
     pool, run = questions(), Run(seconds=duration)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients,
+                          keepalive_expiry=KEEPALIVE_EXPIRY_S)
     async with httpx.AsyncClient(base_url=url, timeout=REQUEST_TIMEOUT_S, limits=limits,
                                  trust_env=False) as http:
         start = time.perf_counter()
@@ -174,6 +182,8 @@ def summarise(run: Run, workers: int) -> dict[str, Any]:
         "p50_ms_by_kind": {k: round(percentile(v, 0.5), 1) for k, v in by_kind.items()},
         "statuses": dict(sorted(Counter(r.status for r in run.records).items())),
         "failures": sum(not failure_free(r.status) for r in run.records),
+        "failure_details": [f"{r.kind} {r.status}: {r.detail}" for r in run.records
+                            if not failure_free(r.status)][:20],
     }
 
 
@@ -271,8 +281,8 @@ def main() -> int:
     args = parse_args()
     command = " ".join(["python", "bench/load.py", *sys.argv[1:]])
     load_before = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        results = measure(args, Path(tmp))
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    results = measure(args, work)
     meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": command,
             "cores": os.cpu_count(), "clients": args.clients, "duration_s": args.duration,
             "warmup_s": args.warmup, "load_average_start_end": [load_before, os.getloadavg()]}
@@ -294,8 +304,12 @@ def main() -> int:
               "no response)", file=sys.stderr)
     if not all(r["requests"] for r in results):
         print("FAIL: no request finished in a measured window", file=sys.stderr)
+        failures = 1
+    if failures:
+        print(f"the servers' logs are kept in {work}", file=sys.stderr)
         return 1
-    return 1 if failures else 0
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
