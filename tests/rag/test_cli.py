@@ -29,6 +29,8 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = run(["ingest", str(ARTICLES)], data_dir)
     assert result.returncode == 0, result.stderr
     assert "5 added, 0 updated, 0 unchanged, 0 removed, 0 skipped" in result.stdout
+    assert "21 chunks at " in result.stdout, "the summary ends with the rate"
+    assert "5/5" in result.stderr and "chunks, " in result.stderr, "progress: files, chunks/s"
     return data_dir
 
 
