@@ -31,12 +31,14 @@ from ingest.loaders import (
 )
 from ingest.progress import IngestProgress
 from rag.components.embedding import EmbeddingModel
-from rag.components.store import ChunkRecord, ChunkStore
+from rag.components.store import ChunkRecord, ChunkStore, DocumentWrite
 from rag.settings import Settings
 
 EMBED_BATCH = 64  # chunks per embedder call, across files (bench/scale.py measures the best)
 PREPARED_AHEAD = 64  # documents chunked ahead of the embedder: bounds memory
-WRITES_IN_FLIGHT = 8  # embedded documents waiting for the store
+WRITE_GROUP_CHUNKS = 256  # documents are written in groups of about this many chunks:
+# each Chroma call is a transaction, and one per document cost as much as the embedder
+WRITES_IN_FLIGHT = 4  # groups waiting for the store
 
 
 @dataclass
@@ -143,7 +145,8 @@ class Ingestor:
         texts: list[str] = []  # chunks waiting for the embedder, oldest first...
         owners: list[_Pending] = []  # ...and the document each belongs to
         waiting: deque[_Pending] = deque()  # documents in arrival order, until written
-        writes: deque[tuple[_Pending, Future[None]]] = deque()
+        ready: list[_Pending] = []  # embedded, waiting for a full group
+        writes: deque[tuple[list[_Pending], Future[dict[str, str]]]] = deque()
         with ThreadPoolExecutor(1, thread_name_prefix="ingest-write") as writer:
             for item in _ahead(self._prepare(sources, known), PREPARED_AHEAD):
                 if isinstance(item, _Pending):
@@ -156,11 +159,11 @@ class Ingestor:
                     bar.file_done()
                 while len(texts) >= EMBED_BATCH:
                     self._embed(texts, owners, EMBED_BATCH)
-                self._hand_over(waiting, writes, writer, report, bar)
+                self._hand_over(waiting, ready, writes, writer, report, bar)
                 self._collect(writes, report, bar, WRITES_IN_FLIGHT)
             while texts:
                 self._embed(texts, owners, EMBED_BATCH)
-            self._hand_over(waiting, writes, writer, report, bar)
+            self._hand_over(waiting, ready, writes, writer, report, bar, last=True)
             self._collect(writes, report, bar, 0)
         report.seconds = time.perf_counter() - started
         bar.close(report.summary())
@@ -214,40 +217,62 @@ class Ingestor:
         for owner, vector in zip(now_owners, vectors, strict=True):
             owner.vectors.append(vector)
 
-    def _hand_over(self, waiting: deque[_Pending],
-                   writes: deque[tuple[_Pending, Future[None]]],
-                   writer: ThreadPoolExecutor, report: IngestReport,
-                   bar: IngestProgress) -> None:
-        """Send each fully embedded document to the writer; report the failed ones."""
+    def _hand_over(self, waiting: deque[_Pending], ready: list[_Pending],
+                   writes: deque[tuple[list[_Pending], Future[dict[str, str]]]],
+                   writer: ThreadPoolExecutor, report: IngestReport, bar: IngestProgress,
+                   last: bool = False) -> None:
+        """Send fully embedded documents to the writer in groups; report the failed ones."""
         while waiting and (waiting[0].failed or waiting[0].embedded):
             doc = waiting.popleft()
             if doc.failed:
                 report.skipped.append((doc.origin, doc.failed))
                 bar.file_done()
             else:
-                writes.append((doc, writer.submit(self._write, doc)))
+                ready.append(doc)
+        if ready and (last or sum(len(d.chunks) for d in ready) >= WRITE_GROUP_CHUNKS):
+            group = ready[:]
+            ready.clear()
+            writes.append((group, writer.submit(self._write, group)))
 
-    def _write(self, p: _Pending) -> None:
-        d = p.doc
-        self.store.write_document(doc_id=d.doc_id, source=d.source, title=d.title, text=d.text,
-                                  content_hash=d.content_hash, file_hash=p.file_hash,
-                                  chunks=p.chunks, embeddings=p.vectors)
+    def _write(self, group: list[_Pending]) -> dict[str, str]:
+        """Write the group; if that fails, each document alone, so one bad document fails
+        by itself. Returns the failures: doc_id -> reason."""
+        writes = [DocumentWrite(doc_id=p.doc.doc_id, source=p.doc.source, title=p.doc.title,
+                                text=p.doc.text, content_hash=p.doc.content_hash,
+                                file_hash=p.file_hash, chunks=p.chunks, embeddings=p.vectors)
+                  for p in group]
+        try:
+            self.store.write_documents(writes)
+            return {}
+        except Exception:
+            if len(writes) == 1:
+                raise
+        failed: dict[str, str] = {}
+        for one in writes:
+            try:
+                self.store.write_documents([one])
+            except Exception as exc:
+                failed[one.doc_id] = f"failed to index: {exc}"
+        return failed
 
     @staticmethod
-    def _collect(writes: deque[tuple[_Pending, Future[None]]], report: IngestReport,
+    def _collect(writes: deque[tuple[list[_Pending], Future[dict[str, str]]]], report: IngestReport,
                  bar: IngestProgress, keep: int) -> None:
         """Record finished writes; wait for the oldest while more than `keep` are pending."""
         while writes and (writes[0][1].done() or len(writes) > keep):
-            doc, future = writes.popleft()
+            group, future = writes.popleft()
             try:
-                future.result()
-            except Exception as exc:  # one bad document must not stop the others
-                report.skipped.append((doc.origin, f"failed to index: {exc}"))
-                bar.file_done()
-                continue
-            (report.updated if doc.existed else report.added).append(doc.doc.source)
-            report.chunks += len(doc.chunks)
-            bar.file_done(len(doc.chunks))
+                failed = future.result()
+            except Exception as exc:  # one bad group must not stop the others
+                failed = {doc.doc.doc_id: f"failed to index: {exc}" for doc in group}
+            for doc in group:
+                if doc.doc.doc_id in failed:
+                    report.skipped.append((doc.origin, failed[doc.doc.doc_id]))
+                    bar.file_done()
+                    continue
+                (report.updated if doc.existed else report.added).append(doc.doc.source)
+                report.chunks += len(doc.chunks)
+                bar.file_done(len(doc.chunks))
 
 
 def _ahead(items: Iterator[_Pending | _Outcome], size: int) -> Iterator[_Pending | _Outcome]:

@@ -68,6 +68,20 @@ class ChunkRecord:
     end: int
 
 
+@dataclass(frozen=True)
+class DocumentWrite:
+    """A new version of one document, chunked and embedded."""
+
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    content_hash: str
+    file_hash: str
+    chunks: list[ChunkRecord]
+    embeddings: list[list[float]]
+
+
 def connect(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     try:
@@ -186,55 +200,80 @@ class ChunkStore:
         got = self.registry.get(ids=[doc_id], include=["documents"])
         return (got["documents"] or [None])[0] if got["ids"] else None
 
-    @_chroma_errors("write a document")
-    def write_document(self, *, doc_id: str, source: str, title: str, text: str,
-                       content_hash: str, file_hash: str, chunks: list[ChunkRecord],
-                       embeddings: list[list[float]]) -> None:
+    def write_document(self, **fields: Any) -> None:
+        self.write_documents([DocumentWrite(**fields)])
+
+    @_chroma_errors("write documents")
+    def write_documents(self, docs: list[DocumentWrite]) -> None:
+        """Write new versions of several documents as one group: each Chroma call (and its
+        transaction) serves them all, which matters as much as the embedder at ingest.
+        Each document still becomes visible whole, at the one registry upsert."""
+        if not docs:
+            return
+        doc_ids = [d.doc_id for d in docs]
+        if len(set(doc_ids)) != len(doc_ids):
+            raise ValueError("a group of writes names one document twice")
         self.check_embedding_model()
         if self.built_with() != self._embedding_model:  # new, or emptied: record who builds it
             self.chunks.modify(metadata={"embedding_model": self._embedding_model})
-        version = content_hash[:12]
-        metas: list[dict[str, Any]] = [
-            {"doc_id": doc_id, "source": source, "content_hash": content_hash,
-             "start": c.start, "end": c.end, "chunk_index": i}
-            for i, c in enumerate(chunks)
-        ]
-        ids = [f"{doc_id}:{version}:{i:05d}" for i in range(len(chunks))]
-        with self._locks.hold(doc_id), self._journalled(doc_id, content_hash):
+        ids, texts, metas, vectors = [], [], [], []
+        for d in docs:
+            version = d.content_hash[:12]
+            for i, c in enumerate(d.chunks):
+                ids.append(f"{d.doc_id}:{version}:{i:05d}")
+                texts.append(c.text)
+                metas.append({"doc_id": d.doc_id, "source": d.source,
+                              "content_hash": d.content_hash, "start": c.start, "end": c.end,
+                              "chunk_index": i})
+            vectors.extend(d.embeddings)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with contextlib.ExitStack() as held:
+            for doc_id in sorted(doc_ids):  # one order for everyone: no deadlock
+                held.enter_context(self._locks.hold(doc_id))
+            before = self.registry.get(ids=doc_ids, include=["metadatas"])
+            held.enter_context(self._journalled(doc_ids))
             batch = self._client.get_max_batch_size()
             for lo in range(0, len(ids), batch):
                 hi = lo + batch
-                self.chunks.upsert(ids=ids[lo:hi], embeddings=embeddings[lo:hi],  # type: ignore[arg-type]
-                                   documents=[c.text for c in chunks[lo:hi]],
-                                   metadatas=metas[lo:hi])
+                self.chunks.upsert(ids=ids[lo:hi], embeddings=vectors[lo:hi],  # type: ignore[arg-type]
+                                   documents=texts[lo:hi], metadatas=metas[lo:hi])
             self.registry.upsert(  # the commit point
-                ids=[doc_id], embeddings=[_PLACEHOLDER_VECTOR], documents=[text],
-                metadatas=[{"source": source, "title": title, "content_hash": content_hash,
-                            "file_hash": file_hash, "chars": len(text), "chunks": len(chunks),
-                            "ingested_at": datetime.now(UTC).isoformat(timespec="seconds")}],
+                ids=doc_ids, embeddings=[_PLACEHOLDER_VECTOR] * len(docs),
+                documents=[d.text for d in docs],
+                metadatas=[{"source": d.source, "title": d.title,
+                            "content_hash": d.content_hash, "file_hash": d.file_hash,
+                            "chars": len(d.text), "chunks": len(d.chunks), "ingested_at": now}
+                           for d in docs],
             )
             self._bump_generation()
-            self.chunks.delete(where={"$and": [{"doc_id": doc_id},
-                                               {"content_hash": {"$ne": content_hash}}]})
+            # The versions these replaced, by id (a filtered delete scans the collection);
+            # leftovers of interrupted writes are the journal's (repair()).
+            new_hash = {d.doc_id: d.content_hash for d in docs}
+            stale = [f"{doc_id}:{str(m['content_hash'])[:12]}:{i:05d}"
+                     for doc_id, m in zip(before["ids"], before["metadatas"] or [], strict=True)
+                     if m and m.get("content_hash") != new_hash[doc_id]
+                     for i in range(int(m.get("chunks", 0)))]
+            if stale:
+                self.chunks.delete(ids=stale)
 
     @_chroma_errors("delete a document")
     def delete_document(self, doc_id: str) -> bool:
         with self._locks.hold(doc_id):
             if self.document(doc_id) is None:
                 return False
-            with self._journalled(doc_id, ""):
+            with self._journalled([doc_id]):
                 self.registry.delete(ids=[doc_id])  # the commit point: its chunks go unseen
                 self._bump_generation()
                 self.chunks.delete(where={"doc_id": doc_id})
         return True
 
     @contextlib.contextmanager
-    def _journalled(self, doc_id: str, content_hash: str) -> Iterator[None]:
-        """Record the write until it is complete; an exception leaves the entry for repair."""
-        self.journal.upsert(ids=[doc_id], embeddings=[_PLACEHOLDER_VECTOR],
-                            metadatas=[{"content_hash": content_hash or "-"}])
+    def _journalled(self, doc_ids: list[str]) -> Iterator[None]:
+        """Record the writes until they are complete; an exception leaves the entries for
+        repair()."""
+        self.journal.upsert(ids=doc_ids, embeddings=[_PLACEHOLDER_VECTOR] * len(doc_ids))
         yield
-        self.journal.delete(ids=[doc_id])
+        self.journal.delete(ids=doc_ids)
 
     @_chroma_errors("repair the index")
     def repair(self) -> int:
