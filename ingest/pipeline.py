@@ -2,7 +2,7 @@
 
 Three stages run at once, so the embedder never waits: a thread reads, parses and chunks
 the files ahead; the calling thread embeds chunks in full batches across files; a second
-thread writes each document to the store once all its vectors are in. A file whose bytes
+thread writes fully embedded documents to the store in groups. A file whose bytes
 match the registry is reported unchanged without being parsed, and nothing loads the
 embedding model unless something changed.
 """
@@ -187,10 +187,8 @@ class Ingestor:
                 yield ("skipped", src.origin, str(exc))
                 continue
             done[src.name] = src.origin
-            if known_file == file_hash:  # the very bytes ingested before: nothing to parse
-                yield ("unchanged", src.name, "")
-                continue
-            if doc.content_hash == content_hash:
+            # The very bytes ingested before (then nothing was parsed), or the same text.
+            if known_file == file_hash or doc.content_hash == content_hash:
                 yield ("unchanged", src.name, "")
                 continue
             try:

@@ -116,12 +116,12 @@ class RagService:
     def ingest_paths(self, paths: Iterable[Path], prune: bool = False,
                      progress: bool = True) -> IngestReport:
         report = self.ingestor.ingest_paths(paths, prune=prune, progress=progress)
-        self._follow_writes(report.added or report.updated or report.removed)
+        self._follow_writes(bool(report.added or report.updated or report.removed))
         return report
 
     def ingest_uploads(self, uploads: Iterable[tuple[str, bytes]]) -> IngestReport:
         report = self.ingestor.ingest_uploads(uploads)
-        self._follow_writes(report.added or report.updated)
+        self._follow_writes(bool(report.added or report.updated))
         return report
 
     def delete_document(self, doc_id: str) -> bool:
@@ -129,7 +129,7 @@ class RagService:
         self._follow_writes(deleted)
         return deleted
 
-    def _follow_writes(self, changed: object) -> None:
+    def _follow_writes(self, changed: bool) -> None:
         """Rebuild the BM25 index after a change now, not at the next question."""
         if changed and self.retriever.fusion != "dense":
             self.retriever.lexical.refresh()

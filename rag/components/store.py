@@ -5,7 +5,8 @@ of one document never lose it), under the document's lock (rag/components/locks.
 1. the write is recorded in the journal collection;
 2. the new version's chunks are added under ids that include its content hash;
 3. the document's registry record is upserted: this is the commit point;
-4. chunks of any other version of that document are deleted, then the journal entry.
+4. the chunks of the version it replaced are deleted, then the journal entry.
+Several documents may share one write (one Chroma call per step for all of them).
 Queries only return chunks whose hash matches the registry, and `repair()` (run before
 every ingest) finishes the journalled writes whose writer is gone: the work is
 proportional to the interrupted writes, not to the index.
@@ -137,7 +138,7 @@ class ChunkStore:
 
     @property
     def journal(self) -> Collection:
-        """Writes in progress: doc_id -> the version being written."""
+        """The ids of the documents whose writes are in progress."""
         if self._journal is None:
             self._journal = self._client.get_or_create_collection(
                 self._name + _JOURNAL_SUFFIX, embedding_function=None)
@@ -199,9 +200,6 @@ class ChunkStore:
     def document_text(self, doc_id: str) -> str | None:
         got = self.registry.get(ids=[doc_id], include=["documents"])
         return (got["documents"] or [None])[0] if got["ids"] else None
-
-    def write_document(self, **fields: Any) -> None:
-        self.write_documents([DocumentWrite(**fields)])
 
     @_chroma_errors("write documents")
     def write_documents(self, docs: list[DocumentWrite]) -> None:

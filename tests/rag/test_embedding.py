@@ -17,7 +17,7 @@ import pytest
 
 from rag.components.embedding import LOCAL_MODEL_NAME, ModelFileError, build_embedding_model
 from rag.components.minilm_onnx import OnnxMiniLM, default_model_path
-from rag.components.store import ChunkRecord, open_store
+from rag.components.store import ChunkRecord, DocumentWrite, open_store
 from rag.service import RagService
 from rag.settings import Settings
 from tests.conftest import PROJECT, make_settings
@@ -84,9 +84,10 @@ def test_an_index_built_by_the_torch_embedder_stays_usable(tmp_path: Path,
         start = text.index(chunk, cursor)
         records.append(ChunkRecord("", chunk, start, start + len(chunk)))
         cursor = start + 1
-    store.write_document(doc_id="torch-built", source="all.txt", title="all", text=text,
-                         content_hash="h" * 16, file_hash="f" * 16, chunks=records,
-                         embeddings=reference["vectors"][reference["kinds"] == "chunk"].tolist())
+    store.write_documents([DocumentWrite(
+        doc_id="torch-built", source="all.txt", title="all", text=text, content_hash="h" * 16,
+        file_hash="f" * 16, chunks=records,
+        embeddings=reference["vectors"][reference["kinds"] == "chunk"].tolist())])
 
     service = RagService(settings)
     questions = [str(t) for t, k in zip(reference["texts"], reference["kinds"], strict=True)

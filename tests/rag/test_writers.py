@@ -12,6 +12,7 @@ import pytest
 
 from ingest.chunking import chunk_text
 from ingest.loaders import load_bytes
+from rag.components.store import DocumentWrite
 from rag.service import RagService
 from tests.conftest import make_settings
 
@@ -104,34 +105,35 @@ def test_repair_finishes_interrupted_writes_and_leaves_live_ones_alone(
 
 def test_a_second_writer_waits_for_the_first_to_finish(
         fresh_service: RagService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The race the two processes above may or may not hit, forced: writer A has committed
-    and not yet cleaned up when writer B writes. Without the lock, A's clean-up would delete
-    B's freshly committed chunks and the document would vanish from search."""
+    """The race the two processes above may or may not hit, forced: writer B writes while
+    writer A has added its chunks and not yet committed. Without the lock both replace the
+    version they saw first, and A's commit leaves B's chunks behind unowned, where no
+    repair looks for them."""
     store = fresh_service.store
-    a_committed, release_a = threading.Event(), threading.Event()
-    bump = store._bump_generation
-
-    def pause_writer_a() -> None:
-        bump()
-        if threading.current_thread().name == "writer-a":
-            a_committed.set()
-            release_a.wait(30)
-
-    monkeypatch.setattr(store, "_bump_generation", pause_writer_a)
 
     def write(word: str) -> None:
         doc = load_bytes("treaty.txt", _version(word, paragraphs=8).encode(), 10**7)
         chunks = chunk_text(doc.text, 180, 30, fresh_service.embedder.tokenizer)
-        store.write_document(doc_id=doc.doc_id, source=doc.source, title=doc.title,
-                             text=doc.text, content_hash=doc.content_hash, file_hash=word,
-                             chunks=chunks,
-                             embeddings=fresh_service.embedder.embed_texts(
-                                 [c.text for c in chunks]))
+        store.write_documents([DocumentWrite(
+            doc_id=doc.doc_id, source=doc.source, title=doc.title, text=doc.text,
+            content_hash=doc.content_hash, file_hash=word, chunks=chunks,
+            embeddings=fresh_service.embedder.embed_texts([c.text for c in chunks]))])
 
+    write("Ostrakan")  # the version both writers replace
+    a_written, release_a = threading.Event(), threading.Event()
+    commit = store.registry.upsert
+
+    def pause_writer_a(**kwargs: object) -> None:
+        if threading.current_thread().name == "writer-a":
+            a_written.set()
+            release_a.wait(30)
+        commit(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.registry, "upsert", pause_writer_a)
     a = threading.Thread(target=write, args=("Zarvonian",), name="writer-a")
     b = threading.Thread(target=write, args=("Quelpartan",), name="writer-b")
     a.start()
-    assert a_committed.wait(60)
+    assert a_written.wait(60)
     b.start()
     b.join(5)  # without the lock B finishes here; with it, B waits for A
     release_a.set()
