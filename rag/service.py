@@ -6,24 +6,26 @@ retrieval, then answering. Nothing above it touches Chroma or the LLM.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
-from rag.answering.extractive import ExtractiveAnswerer
+from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer
 from rag.answering.grounding import Grounding
 from rag.answering.parts import split_question
-from rag.components.embedding import VectorCache, build_embedding_model
+from rag.components.embedding import build_embedding_model
 from rag.components.store import ChunkStore, open_store
+from rag.components.vector_cache import DiskVectors, VectorCache
 from rag.conversation import standalone
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
 from rag.schemas import Answer, DocumentInfo, Passage, Timings, Turn
 from rag.settings import Settings
 
-WORD_VECTORS = 50_000  # single words the grounding check keeps embedded
+WORD_VECTORS = 50_000  # single words the grounding check keeps in memory
 
 
 class RagService:
@@ -36,10 +38,14 @@ class RagService:
             fusion="relative" if settings.retrieval == "hybrid" else "dense",
             lexical_dir=settings.data_dir / "bm25" / settings.collection)
         self.ingestor = Ingestor(self.store, self.embedder, settings)
+        # Sentences and words embedded once serve every later question and process.
+        disk = DiskVectors(settings.data_dir / "vectors" / f"{_file_name(self.embedder.name)}.db")
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
                 self.embedder, settings.min_answer_score,
-                Grounding(VectorCache(self.embedder, WORD_VECTORS), self.retriever.lexical.share))}
+                Grounding(VectorCache(self.embedder, WORD_VECTORS, disk),
+                          self.retriever.lexical.share),
+                VectorCache(self.embedder, SENTENCE_VECTORS, disk))}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 
@@ -150,6 +156,11 @@ class RagService:
         self.store.check_embedding_model()
         self.answerer().check()
         return {"store": "ok", "answerer": self.default_mode}
+
+
+def _file_name(model: str) -> str:
+    """A model name ("all-MiniLM-L6-v2", "text-embedding-3-small", a folder's) as a file name."""
+    return re.sub(r"[^\w.-]+", "_", model).strip("._") or "model"
 
 
 def _ms(seconds: float) -> float:

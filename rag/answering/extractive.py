@@ -25,7 +25,8 @@ from rag.answering.answer_types import holds_answer_type
 from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, refusal
 from rag.answering.grounding import Grounding
 from rag.answering.parts import asking_clause, split_question, wants_list
-from rag.components.embedding import EmbeddingModel, VectorCache
+from rag.components.embedding import EmbeddingModel
+from rag.components.vector_cache import VectorCache
 from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
 from rag.text import content_terms, named_terms, sentence_spans
@@ -39,6 +40,7 @@ DUPLICATE_COSINE = 0.92  # two sentences this close say the same: quote one
 SAME_FACT_COSINE = 0.65  # another article's sentence this close, naming the same rare things
 SAME_NAMES = 0.5  # (Jaccard of their rare names), reports the same fact: cite it too
 UNKNOWN_NAME_PENALTY = 0.5  # confidence lost when no passage mentions the names asked about
+SENTENCE_VECTORS = 20_000  # kept in memory
 RELATED = 3  # passages shown with a refusal
 ASKING_WEIGHT = 2.0  # words of the clause that asks, against those that set the scene
 MIN_COVERAGE = 0.34  # of the question's informative words, near the quoted sentence
@@ -97,12 +99,13 @@ class ExtractiveAnswerer:
     mode: Literal["extractive", "llm"] = "extractive"
 
     def __init__(self, embedder: EmbeddingModel, min_score: float,
-                 grounding: Grounding | None = None, cache_size: int = 20_000) -> None:
+                 grounding: Grounding | None = None,
+                 vectors: VectorCache | None = None) -> None:
         self.embedder = embedder
         self.min_score = min_score
         self.grounding = grounding  # None: no aboutness check (used by ablations)
         # Embedding the passages' sentences is most of this answerer's time.
-        self._vectors = VectorCache(embedder, cache_size)
+        self._vectors = vectors or VectorCache(embedder, SENTENCE_VECTORS)
 
     def check(self) -> None:
         return None

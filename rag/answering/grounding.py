@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rag.components.embedding import VectorCache
+from rag.components.vector_cache import VectorCache
 from rag.text import STOPWORDS, WORD, content_words, stem
 
 COMMON_SHARE = 0.3  # a word in more than this share of chunks says little about the topic

@@ -3,14 +3,10 @@ sentence-transformers folder through the `torch` extra, or any OpenAI-compatible
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
-
-import numpy as np
 
 from rag.components.minilm_onnx import MAX_TOKENS, MODEL_NAME, ModelFileError, OnnxMiniLM
 from rag.errors import RagError
@@ -22,7 +18,7 @@ LOCAL_MAX_TOKENS = MAX_TOKENS
 LOCAL_MODEL_NAME = MODEL_NAME
 
 __all__ = ["LOCAL_MAX_TOKENS", "LOCAL_MODEL_NAME", "EmbeddingEndpointError", "EmbeddingModel",
-           "ModelFileError", "OnnxMiniLM", "Tokenizer", "VectorCache", "build_embedding_model"]
+           "ModelFileError", "OnnxMiniLM", "Tokenizer", "build_embedding_model"]
 
 
 class EmbeddingModel(Protocol):
@@ -32,33 +28,6 @@ class EmbeddingModel(Protocol):
     def embed_texts(self, texts: list[str]) -> list[list[float]]: ...
 
     def embed_query(self, text: str) -> list[float]: ...
-
-
-class VectorCache:
-    """Vectors of texts embedded before, the least recently used dropped first: the same
-    sentences and words come back question after question. Requests share it."""
-
-    def __init__(self, embedder: EmbeddingModel, size: int) -> None:
-        self._embedder = embedder
-        self._size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
-        wanted = list(dict.fromkeys(texts))
-        with self._lock:
-            known = {t: self._cache[t] for t in wanted if t in self._cache}
-        missing = sorted(t for t in wanted if t not in known)
-        if missing:
-            known.update(zip(missing, map(np.asarray, self._embedder.embed_texts(missing)),
-                             strict=True))
-        with self._lock:
-            for text in wanted:
-                self._cache[text] = known[text]
-                self._cache.move_to_end(text)
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return known
 
 
 class SentenceTransformerEmbedder:
