@@ -38,19 +38,39 @@ def question_words(text: str) -> dict[str, str]:
     return out
 
 
-_FOCUS = re.compile(r"\b(?:which|what|whose|how many|how much|name of the|name of)\s+"
-                    r"(?:of\s+the\s+|kind of\s+)?([^\W_]+)", re.IGNORECASE)
+# "which Russian state CORPORATION is ...", "name the Putin AIDE who ...", "which two CITIES":
+# the noun phrase after the asking words, up to a verb, a preposition or a relative word;
+# its last word is the kind of answer asked for.
+_FOCUS = re.compile(r"\b(?:which|what|whose|how many|how much|name(?: of)? the|name of)\s+"
+                    r"(?:of\s+the\s+|kind of\s+)?((?:[^\W_]+\s+){0,3}[^\W_]+)", re.IGNORECASE)
+_PHRASE_END = frozenset(
+    "did does do was were is are has have had will would can could should to of in on at by "
+    "for from with about after before during between who whom that which and or as than "
+    "when where besides except apart other".split())
 # Kinds whose instances are names ("which CITY" -> Beijing): a new name can answer them.
 NAME_KINDS = frozenset(stem(w) for w in (
     "city town capital country nation state region place platform outlet agency website "
     "newspaper broadcaster channel party company corporation firm bank organisation "
     "organization group official leader minister president chancellor spokesperson "
     "spokesman aide diplomat politician person people reporter journalist".split()))
+# Of those, kinds answered by a person's name ("Yuri Ushakov"), not just any new name.
+PERSON_KINDS = frozenset(stem(w) for w in (
+    "official leader minister president chancellor spokesperson spokesman aide diplomat "
+    "politician person people reporter journalist envoy adviser advisor chief".split()))
+_TITLES = frozenset(stem(w) for w in (
+    "president prime minister chancellor foreign secretary chief mr mrs ms dr sir general "
+    "spokesperson spokesman aide adviser advisor envoy official leader state".split()))
+_PERSON_NAME = re.compile(r"\b([A-Z][^\W\d_]+)\s+([A-Z][^\W\d_]+)\b")
+_INSTITUTIONS = frozenset(stem(w) for w in (  # "European Commission" names no person
+    "commission union council parliament forum initiative ministry party bank agency office "
+    "committee court government organisation organization nations republic federation house "
+    "kingdom states news times post press tv television radio".split()))
 # Kinds the answer-type checks judge, or that say nothing of their own ("which things").
 OPEN_KINDS = frozenset(stem(w) for w in (
     "thing things topic topics issue issues way kind sort one ones other others time year "
     "month day date share percentage proportion number amount value sum role reason "
     "purpose goal stance view response reaction demand message point answer".split()))
+_KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
 # Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
 # their own word: a suffix tells most of them.
 _ABSTRACT = re.compile(r"(tion|sion|ity|ment|ness|ance|ence|ship|ism|ure|acy)s?$")
@@ -60,8 +80,42 @@ _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has"
 def answer_kinds(question: str) -> dict[str, str]:
     """The nouns naming the kind of answer ("which PLATFORM", "what SHARE"): the answer
     itself may stand for them ("on X", "80%"), so their absence proves nothing."""
-    return {stem(m.group(1)): m.group(1) for m in _FOCUS.finditer(question)
-            if m.group(1).lower() not in _NOT_FOCUS}
+    kinds = {}
+    for m in _FOCUS.finditer(question):
+        head = _phrase_head(m.group(1).split())
+        if head and head.lower() not in _NOT_FOCUS:
+            kinds[stem(head)] = head
+    return kinds
+
+
+def _phrase_head(words: list[str]) -> str | None:
+    """The noun of a phrase that may run on into the rest of the question: its last known
+    kind ("Hungarian MINISTER went", "state CORPORATION is"), else its last lower-case
+    word before a verb, a preposition or a past participle ("interim SOLUTION did");
+    numbers ("which TWO cities") and names ("which RUSSIAN state corporation") only
+    qualify it."""
+    head = known = None
+    for word in words:
+        low = word.lower()
+        if low in _PHRASE_END or (head and low.endswith("ed")):
+            break
+        if stem(low) in _KNOWN_KINDS:
+            known = word  # the last one: "state CORPORATION"
+        elif known:
+            break  # "minister WENT"
+        if not low.isdigit() and low not in _NUMBER_WORDS and not word[:1].isupper():
+            head = word
+    return known or head
+
+
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten both".split())
+
+
+def _new_person(sentence: str, asked: set[str]) -> bool:
+    """Does the sentence name a person the question does not ("Dmitry Peskov"): two
+    capitalised words, neither a title nor asked about?"""
+    return any(not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
+               for m in _PERSON_NAME.finditer(sentence))
 
 
 class Grounding:
@@ -79,10 +133,11 @@ class Grounding:
 
     def coverage(self, question: str, text: str) -> float:
         """The share of the question's informative words that `text` holds or paraphrases.
-        Words naming the kind of answer ("which platform") do not count: the answer itself
-        ("on X") stands for them."""
-        kinds = answer_kinds(question)
-        wanted = {s: w for s, w in self.informative(question).items() if s not in kinds}
+        A word naming the kind of answer ("which platform") counts only where it stands as
+        written ("Russian officials, including ..."): the answer ("on X") may stand for it."""
+        have = question_words(text)
+        wanted = {s: w for s, w in self.informative(question).items()
+                  if s not in answer_kinds(question) or s in have}
         if not wanted:
             return 1.0
         return 1 - len(self._unmatched(wanted, text)) / len(wanted)
@@ -100,11 +155,16 @@ class Grounding:
         none: no new name for a kind of name, nor the kind's word (or a near one) nearby."""
         asked = set(question_words(question))
         for s, word in answer_kinds(question).items():
-            if s in OPEN_KINDS or word[:1].isupper() or _ABSTRACT.search(word.lower()):
+            if s in OPEN_KINDS or word[:1].isupper():
                 continue
-            if s in NAME_KINDS:
+            if s in PERSON_KINDS:
+                if not _new_person(sentence, asked):
+                    return word
+            elif s in NAME_KINDS:
                 if not self.names(sentence) - self.names(question) - asked:
                     return word
+            elif _ABSTRACT.search(word.lower()):
+                continue
             elif self._unmatched({s: word}, window):
                 return word
         return None

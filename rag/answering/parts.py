@@ -10,9 +10,21 @@ from __future__ import annotations
 import re
 
 _WH = r"(?:what|where|when|who|whom|whose|which|why|how|did|does|do|was|were|is|are|has|have)"
-# ", and what ...", "; and where ...", " and who ...", "? When ...": a new question starts.
-_SPLIT = re.compile(rf"(?:\s*[,;]\s*(?:and|but|also)\s+|\s+(?:and|but)\s+(?={_WH}\b)|"
-                    rf"\?\s+(?=[A-Z]))(?={_WH}\b)?", re.IGNORECASE)
+_PREP = r"(?:in|on|at|by|from|to|for|with|of|under|during|after|before|through|since|until)"
+_ASK = r"(?:name|list|give|state|identify|say)"  # imperatives: "Name the aide, and ..."
+# A question starts with a question word, maybe after a preposition ("in what month", "by
+# what means"), or with an imperative.
+_OPENER = rf"(?:(?:{_PREP}\s+)?{_WH}|{_ASK})\b"
+# ", and what ...", "; and in which ...", " and who ...", "? When ...": a new question starts.
+_SPLIT = re.compile(rf"\s*[,;]\s*(?:and|but|also)\s+|\s+(?:and|but)\s+(?={_OPENER})|"
+                    rf"\?\s+(?=[A-Z])", re.IGNORECASE)
+# "In which places" + "by what means has he ...": the words that ask, then the predicate.
+_WH_PHRASE = re.compile(rf"^(?:{_PREP}\s+)?(?:(?:what|which|whose|how many|how much)\s+"
+                        rf"(?:\w+\s+)?\w+|where|when|who|whom|why|how(?:\s+long|\s+often)?)$",
+                        re.IGNORECASE)
+_PREDICATE = re.compile(r"\b(?:did|does|do|was|were|is|are|has|have|had|can|could|will|would)\b.*",
+                        re.IGNORECASE)
+_DETERMINER = re.compile(r"(?:the|a|an|his|her|their|its)\b", re.IGNORECASE)
 _LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officials|places|"
                    r"cities|issues|topics|meetings|events|times|ones|others)\b|"
                    r"\bwhere\s+(has|have)\b.*\b(met|meet|been|visited|travel)|"
@@ -24,13 +36,36 @@ _LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officia
 def split_question(question: str) -> list[str]:
     """The question's parts, each a question of its own; one part when it is one question."""
     pieces = [p.strip(" ,;") for p in _SPLIT.split(question.strip()) if p and p.strip(" ,;?")]
-    parts = []
+    parts: list[str] = []
     for piece in pieces:
-        if parts and not re.match(rf"{_WH}\b", piece, re.IGNORECASE):
-            parts[-1] += " and " + piece  # "Orban and Putin": no new question starts there
+        if parts and not re.match(_OPENER, piece, re.IGNORECASE):
+            verb = re.match(_ASK, parts[-1], re.IGNORECASE)
+            if verb and _DETERMINER.match(piece):  # "Name the X, and the Y": name the Y
+                parts.append(f"{verb.group(0)} {piece}")
+                continue
+            parts[-1] = f"{parts[-1].rstrip('?')} and {piece}"  # "Orban and Putin": one part
             continue
-        parts.append(piece if piece.endswith("?") else piece + "?")
-    return [p[:1].upper() + p[1:] for p in parts] or [question]
+        parts.append(piece)
+    parts = _share_predicates(parts)
+    return [_as_question(p) for p in parts] or [question]
+
+
+def _share_predicates(parts: list[str]) -> list[str]:
+    """"When and where did they meet?": a part that is only the words that ask borrows the
+    rest of the next part ("When did they meet?")."""
+    out = list(parts)
+    for i in range(len(out) - 2, -1, -1):
+        asking = out[i].rstrip("? ")
+        predicate = _PREDICATE.search(out[i + 1])
+        if _WH_PHRASE.match(asking) and predicate:
+            out[i] = f"{asking} {predicate.group(0)}"
+    return out
+
+
+def _as_question(part: str) -> str:
+    part = part.strip()
+    part = part if part.endswith(("?", ".")) else part + "?"
+    return part[:1].upper() + part[1:]
 
 
 def wants_list(question: str) -> bool:

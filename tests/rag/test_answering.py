@@ -159,3 +159,40 @@ def test_a_fact_two_articles_report_is_quoted_once_citing_both(
                                               "001_0d759d72c1af06c9.txt"}
     assert "Ushakov" in first.text and "Ushakov" in second.text
     assert answer.answer.count("Ushakov") == 1, "quoted once"
+
+
+@pytest.mark.parametrize(("question", "parts"), [
+    ("Who did Orban meet, and what did they discuss?",
+     ["Who did Orban meet?", "What did they discuss?"]),
+    ("When did Nehammer visit Moscow, and in what month did Orban go there?",  # preposition
+     ["When did Nehammer visit Moscow?", "In what month did Orban go there?"]),
+    ("When and where did they meet?",  # the parts share the predicate
+     ["When did they meet?", "Where did they meet?"]),
+    ("In which places and by what means has Orban been in contact with Putin?",
+     ["In which places has Orban been in contact with Putin?",
+      "By what means has Orban been in contact with Putin?"]),
+    ("Name the Kremlin spokesperson quoted, and the Putin aide who joined the talks.",
+     ["Name the Kremlin spokesperson quoted?", "Name the Putin aide who joined the talks."]),
+    ("What did Orban and Putin discuss in Beijing?",  # "and" joins names: one question
+     ["What did Orban and Putin discuss in Beijing?"]),
+])
+def test_a_question_is_split_into_the_questions_it_asks(question: str,
+                                                         parts: list[str]) -> None:
+    from rag.answering.parts import split_question
+
+    assert split_question(question) == parts
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("Which hotel did Orban stay at?", "hotel"),
+    ("In which two cities did they meet?", "cities"),  # past the number
+    ("Which Russian state corporation is to expand the plant?", "corporation"),  # past names
+    ("Which Hungarian minister went with him?", "minister"),  # not the verb after it
+    ("Name the Putin aide who joined the talks.", "aide"),
+    ("What interim solution did Kyiv float?", "solution"),
+    ("What did Orban propose?", None),
+])
+def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
+    from rag.answering.grounding import answer_kinds
+
+    assert list(answer_kinds(question).values()) == ([kind] if kind else [])
