@@ -41,8 +41,10 @@ def question_words(text: str) -> dict[str, str]:
 # "which Russian state CORPORATION is ...", "name the Putin AIDE who ...", "which two CITIES":
 # the noun phrase after the asking words, up to a verb, a preposition or a relative word;
 # its last word is the kind of answer asked for.
-_FOCUS = re.compile(r"\b(?:which|what|whose|how many|how much|name(?: of)? the|name of)\s+"
-                    r"(?:of\s+the\s+|kind of\s+)?((?:[^\W_]+\s+){0,3}[^\W_]+)", re.IGNORECASE)
+# (A lookahead, so that "what is the NAME OF THE bank" is seen from both places.)
+_FOCUS = re.compile(r"(?=\b(?:which|what|whose|how many|how much|name(?: of)? the|name of|"
+                    r"who (?:is|was|are|were) the)\s+(?:of\s+the\s+|kind of\s+)?"
+                    r"((?:[^\W_]+(?:['’][^\W_]+)?\s+){0,5}[^\W_]+))", re.IGNORECASE)
 _PHRASE_END = frozenset(
     "did does do was were is are has have had will would can could should to of in on at by "
     "for from with about after before during between who whom that which and or as than "
@@ -70,6 +72,8 @@ OPEN_KINDS = frozenset(stem(w) for w in (
     "thing things topic topics issue issues way kind sort one ones other others time year "
     "month day date share percentage proportion number amount value sum role reason "
     "purpose goal stance view response reaction demand message point answer".split()))
+_DEMONYM = re.compile(r"(ian|ese|ish)$")  # "a Hungarian bank" describes; it does not name
+_ASKS_NAME = re.compile(r"\bname of\b|\bwhat is .{0,40}\bcalled\b", re.IGNORECASE)
 _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
 # Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
 # their own word: a suffix tells most of them.
@@ -81,7 +85,9 @@ def answer_kinds(question: str) -> dict[str, str]:
     """The nouns naming the kind of answer ("which PLATFORM", "what SHARE"): the answer
     itself may stand for them ("on X", "80%"), so their absence proves nothing."""
     kinds = {}
-    for m in _FOCUS.finditer(question):
+    for i, m in enumerate(_FOCUS.finditer(question)):
+        if i and question[:m.start()].endswith(", "):
+            continue  # "What is the name of X, which Rosatom plans ...": a relative clause
         head = _phrase_head(m.group(1).split())
         if head and head.lower() not in _NOT_FOCUS:
             kinds[stem(head)] = head
@@ -160,14 +166,27 @@ class Grounding:
             if s in PERSON_KINDS:
                 if not _new_person(sentence, asked):
                     return word
-            elif s in NAME_KINDS:
-                if not self.names(sentence) - self.names(question) - asked:
+            elif s in NAME_KINDS or _ASKS_NAME.search(question):
+                if not self._names_kind(sentence, s, self.names(question) | asked):
                     return word
             elif _ABSTRACT.search(word.lower()):
                 continue
             elif self._unmatched({s: word}, window):
                 return word
         return None
+
+    def _names_kind(self, sentence: str, kind: str, known: set[str]) -> bool:
+        """Does the sentence give a new name for the kind? Where it holds the kind's word,
+        the name must stand by it ("the Paks plant", "bank OTP"), not anywhere ("a
+        Hungarian bank ... Kyiv"), and name, not describe ("a Hungarian bank")."""
+        new = self.names(sentence) - known
+        words = WORD.findall(sentence)
+        at = [i for i, w in enumerate(words) if stem(w) == kind]
+        if not at:
+            return bool(new)
+        return any(stem(words[j]) in new and not _DEMONYM.search(words[j])
+                   and (j == 0 or words[j - 1].lower() not in ("a", "an"))
+                   for i in at for j in range(max(0, i - 1), min(len(words), i + 2)) if j != i)
 
     def unnamed(self, question: str, text: str) -> list[str]:
         """The question's rare names that `text` does not hold: "Kyiv" asked, not there."""

@@ -115,6 +115,8 @@ def test_follow_up_detection(question: str, follow_up: bool) -> None:
     "What did Putin give Orban as a gift?",  # no gift in any article
     "Which hotel did Orban stay at in Moscow?",  # the visit is told, no hotel
     "On what exact date were the plans for a Budapest peace summit proposed?",  # "last month"
+    "What is the name of the bank Kyiv listed as a sponsor of the war?",  # "a Hungarian bank"
+    "Who is the foreign minister of Slovakia?",  # Slovakia is named, no minister of it
 ])
 def test_a_near_miss_is_refused_with_related_reading(corpus_service: RagService,
                                                      question: str) -> None:
@@ -190,6 +192,7 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("Which Hungarian minister went with him?", "minister"),  # not the verb after it
     ("Name the Putin aide who joined the talks.", "aide"),
     ("What interim solution did Kyiv float?", "solution"),
+    ("Who is the prime minister of Slovakia?", "minister"),
     ("What did Orban propose?", None),
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
