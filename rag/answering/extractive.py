@@ -53,6 +53,7 @@ class Candidate:
     start: int  # in the article
     end: int
     window: str  # the sentence with its neighbours: where its subject is named
+    article: str  # what was retrieved of its article: where the event may be named
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Quote:
     also: list[int] = field(default_factory=list)  # the same fact in other articles
 
 
-def split_sentences(passage: Passage) -> list[Candidate]:
+def split_sentences(passage: Passage, article: str = "") -> list[Candidate]:
     spans = list(sentence_spans(passage.text))
     out = []
     for i, (lo, hi) in enumerate(spans):
@@ -70,7 +71,7 @@ def split_sentences(passage: Passage) -> list[Candidate]:
             continue
         window = passage.text[spans[max(0, i - 1)][0]:spans[min(len(spans) - 1, i + 1)][1]]
         out.append(Candidate(passage, passage.text[lo:hi], passage.start + lo,
-                             passage.start + hi, window))
+                             passage.start + hi, window, article or passage.text))
     return out
 
 
@@ -121,7 +122,9 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: Sequence[Passage],
                history: Sequence[Turn]) -> AnswerDraft:
         related = list(passages[:RELATED])
-        candidates = _unique(c for p in passages for c in split_sentences(p))
+        articles = {p.doc_id: "\n".join(q.text for q in passages if q.doc_id == p.doc_id)
+                    for p in passages}
+        candidates = _unique(c for p in passages for c in split_sentences(p, articles[p.doc_id]))
         if not candidates:
             return refusal(related)
         context = standalone(question, history).context
@@ -193,7 +196,7 @@ class ExtractiveAnswerer:
             return True
         # The names asked about sit by the sentence; the rest of the topic in its passage;
         # and the sentence gives the kind of thing asked for.
-        return (not self.grounding.unnamed(part, candidate.window)
+        return (not self.grounding.unnamed(part, candidate.window, candidate.article)
                 and self.grounding.missing_kind(part, candidate.text, candidate.window) is None
                 and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
 

@@ -72,6 +72,13 @@ OPEN_KINDS = frozenset(stem(w) for w in (
     "thing things topic topics issue issues way kind sort one ones other others time year "
     "month day date share percentage proportion number amount value sum role reason "
     "purpose goal stance view response reaction demand message point answer".split()))
+# Phrases that place the event the question is about, up to the next comma or the end.
+_SCENE = re.compile(r"\b(?:during|ahead of|before|after|at the time of|around the time of|"
+                    r"at (?:the|his|her|their) (?:\w+ ){0,3}(?:visit|meeting|talks|summit|trip)|"
+                    r"about (?:a|the)|when)\b[^,?]*", re.IGNORECASE)
+_CALENDAR = frozenset("january february march april may june july august september october "
+                      "november december monday tuesday wednesday thursday friday saturday "
+                      "sunday".split())
 _DEMONYM = re.compile(r"(ian|ese|ish)$")  # "a Hungarian bank" describes; it does not name
 _ASKS_NAME = re.compile(r"\bname of\b|\bwhat is .{0,40}\bcalled\b", re.IGNORECASE)
 _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
@@ -135,7 +142,8 @@ class Grounding:
         # Numbers (years, counts) place the event; the articles often state them otherwise
         # ("in July", "last month"), so they are left to the answer-type check.
         return {s: w for s, w in question_words(question).items()
-                if s not in GENERIC and not w.isdigit() and self._share(s) <= COMMON_SHARE}
+                if s not in GENERIC and not w.isdigit() and w.lower() not in _CALENDAR
+                and self._share(s) <= COMMON_SHARE}
 
     def coverage(self, question: str, text: str) -> float:
         """The share of the question's informative words that `text` holds or paraphrases.
@@ -188,11 +196,16 @@ class Grounding:
                    and (j == 0 or words[j - 1].lower() not in ("a", "an"))
                    for i in at for j in range(max(0, i - 1), min(len(words), i + 2)) if j != i)
 
-    def unnamed(self, question: str, text: str) -> list[str]:
-        """The question's rare names that `text` does not hold: "Kyiv" asked, not there."""
-        have = question_words(text)  # names are not paraphrased: the same word or nothing
-        return [w for s, w in self.informative(question).items()
-                if s in self.names(question) and s not in have]
+    def unnamed(self, question: str, window: str, article: str) -> list[str]:
+        """The question's rare names that the text does not hold: "Kyiv" asked, not there.
+        Names of what is asked about must stand near the sentence (`window`); names that
+        only say which event is meant ("... during Hungary's EU COUNCIL presidency", "at
+        the visit about a BUDAPEST summit") may stand anywhere in its `article`."""
+        near = question_words(window)  # names are not paraphrased: the same word or nothing
+        anywhere = question_words(article)
+        scene = {stem(w) for w in WORD.findall(" ".join(_SCENE.findall(question)))}
+        return [w for s, w in self.informative(question).items() if s in self.names(question)
+                and s not in near and (s not in scene or s not in anywhere)]
 
     def _unmatched(self, wanted: dict[str, str], text: str) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""
