@@ -317,7 +317,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--only", choices=SIDES, help="measure one side")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/bench-startup"))
     parser.add_argument("--dev", action="store_true",
-                        help="also time `setup.sh dev` in a second copy (compiles llama.cpp)")
+                        help="also time `setup.sh dev` in a second copy (test tools, local LLM)")
     parser.add_argument("--reuse", action="store_true",
                         help="keep an installed copy as it is (no re-copy, no re-install)")
     parser.add_argument("--runs", type=int, default=5, help="`rag ask` processes per side")

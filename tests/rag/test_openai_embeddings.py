@@ -34,6 +34,7 @@ from tests.llm_server import LlamaServer
 COLLECTION = "articles-openai"
 QUESTION = "Where did Orban and Putin meet?"
 FAIL_FAST_S = 10.0  # a dead endpoint must fail within this, not after minutes of retries
+LOCAL_SERVER_TIMEOUT_S = 300.0  # per embeddings request to the test server (see `index`)
 
 
 def openai_settings(data_dir: Path, base_url: str, model: str, **overrides: object) -> Settings:
@@ -60,10 +61,14 @@ def index(tmp_path_factory: pytest.TempPathFactory, embedding_server: LlamaServe
     Chunks are sized in tiktoken's tokens (the OpenAI embedder has no tokenizer of its own):
     its encoding is loaded afresh here with downloads turned into a failure, so the ingest
     proves that llama-index's bundled tiktoken cache is used.
+
+    The ingest sends all 21 chunks in one request (~3,300 tokens), and one thread of SmolLM2
+    embeds only ~45-80 tokens/s: 40-75 s, over the 60 s per request allowed a real endpoint.
     """
-    service = RagService(openai_settings(tmp_path_factory.mktemp("openai-index"),
-                                         embedding_server.base_url, embedding_server.model))
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(embedding, "OPENAI_TIMEOUT_S", LOCAL_SERVER_TIMEOUT_S)  # read at start
+        service = RagService(openai_settings(tmp_path_factory.mktemp("openai-index"),
+                                             embedding_server.base_url, embedding_server.model))
         mp.delenv("TIKTOKEN_CACHE_DIR", raising=False)  # the bundled cache, not a user's
         mp.setattr(tiktoken.load, "read_file", _no_download)
         mp.setattr(tiktoken.registry, "ENCODINGS", {})  # even if another test loaded it
