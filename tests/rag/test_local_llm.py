@@ -59,6 +59,20 @@ def test_a_missing_model_file_is_named(tmp_path: Path,
     assert (code, err) == (1, [f"error: no model file at {tmp_path / 'nope.gguf'}"])
 
 
+def test_a_changed_packaged_model_is_refused(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    package = tmp_path / local_llm.SMOLLM2_PACKAGE
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / local_llm.SMOLLM2_GGUF).write_bytes(b"GGUF, but not the pinned weights")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    code, err = run_main([], capsys)
+    assert code == 1
+    [line] = err
+    assert "expected " + local_llm.SMOLLM2_SHA256 in line and "setup.sh local-llm" in line
+
+
 def test_pooling_needs_embedding_mode(model_file: Path,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
