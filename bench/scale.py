@@ -15,7 +15,8 @@ settings, nothing from this shell's RAG_* or .env):
   --sweep-chunks of them, the best one timed on all; then ingest rate / raw rate;
 - `rag ingest -q` again, nothing changed: wall time, and first / re-ingest (whole commands);
 - the data dir's size on disk (du);
-- `rag serve` twice, RAG_RETRIEVAL=hybrid then dense: time to /ready, a warm-up, then
+- `rag serve` twice, RAG_RETRIEVAL=hybrid then dense, each with the answerer's vector cache
+  (RAG_DATA_DIR/vectors) emptied first: time to /ready, a warm-up, then
   --queries sequential POST /v1/search {"query", "top_k": 4} and POST /v1/ask {"question"},
   drawn from the corpus' own names, places and topics: p50/p95 over HTTP; peak RSS.
 
@@ -298,6 +299,8 @@ def measure_in(workdir: Path, env: dict[str, str], corpus: Result,
                                                       WARMUP)}
     served = {}
     for mode in MODES:
+        # Each mode starts with the answerer's vector cache empty: the questions repeat.
+        shutil.rmtree(workdir / "data" / "vectors", ignore_errors=True)
         say(f"{n}: rag serve, RAG_RETRIEVAL={mode}, {args.queries} searches and asks ...")
         served[mode] = serve_safely(mode, env, workdir, queries, args.ready_timeout)
         say(f"{n}: {mode}: {brief(served[mode])}")
