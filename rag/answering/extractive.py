@@ -128,21 +128,31 @@ class ExtractiveAnswerer:
         if not candidates:
             return refusal(related)
         context = standalone(question, history).context
-        vectors = self._sentence_vectors(candidates)
         parts = split_question(question)
+        # Embedding sentences is most of the time: only those that pass the checks needing
+        # no vectors (the kind of answer, the names asked about) can be quoted, so only
+        # they are embedded. A question no sentence can answer embeds none.
+        eligible = {part: {i for i, c in enumerate(candidates) if self._may_answer(part, c)}
+                    for part in parts}
+        vectors = self._sentence_vectors(candidates, set().union(*eligible.values()))
         answered: list[tuple[str, list[Quote]]] = []
         for i, part in enumerate(parts):
             # Later parts lean on the first ("..., and what did they discuss?").
             part_context = " ".join(x for x in (context, parts[0] if i else "") if x)
-            answered.append((part, self.answer_part(part, part_context, candidates, vectors)))
+            quotes = (self.answer_part(part, part_context, candidates, vectors, eligible[part])
+                      if eligible[part] else [])
+            answered.append((part, quotes))
         if not any(quotes for _, quotes in answered):
             return refusal(related)
         return _compose(answered, candidates)
 
     def answer_part(self, part: str, context: str, candidates: Sequence[Candidate],
-                    vectors: np.ndarray) -> list[Quote]:
+                    vectors: np.ndarray, eligible: set[int] | None = None) -> list[Quote]:
+        """Quotes for one part; `eligible`: the candidates that may answer it (default all),
+        the only ones whose rows of `vectors` need to be filled."""
         scores = self.score(part, context, candidates, vectors)
-        ranked = [int(i) for i in np.argsort(-scores) if scores[i] >= self.min_score]
+        ranked = [int(i) for i in np.argsort(-scores) if scores[i] >= self.min_score
+                  and (eligible is None or int(i) in eligible)]
         checked: dict[int, bool] = {}  # grounding embeds words: check only what is looked at
 
         def answers(i: int) -> bool:
@@ -189,15 +199,22 @@ class ExtractiveAnswerer:
         shared = names_a & names_b
         return len(shared) >= 2 and len(shared) / len(names_a | names_b) >= SAME_NAMES
 
-    def _answers(self, part: str, candidate: Candidate) -> bool:
+    def _may_answer(self, part: str, candidate: Candidate) -> bool:
+        """The checks that need no vectors: the kind of answer asked for, and the names asked
+        about standing by the sentence (or, for names placing the event, in its article)."""
         if not holds_answer_type(candidate.text, part):
+            return False
+        return (self.grounding is None
+                or not self.grounding.unnamed(part, candidate.window, candidate.article))
+
+    def _answers(self, part: str, candidate: Candidate) -> bool:
+        if not self._may_answer(part, candidate):
             return False
         if self.grounding is None:
             return True
-        # The names asked about sit by the sentence; the rest of the topic in its passage;
-        # and the sentence gives the kind of thing asked for.
-        return (not self.grounding.unnamed(part, candidate.window, candidate.article)
-                and self.grounding.missing_kind(part, candidate.text, candidate.window) is None
+        # The rest of the topic in its passage, and the sentence gives the kind of thing
+        # asked for.
+        return (self.grounding.missing_kind(part, candidate.text, candidate.window) is None
                 and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
 
     def score(self, question: str, context: str, candidates: Sequence[Candidate],
@@ -216,9 +233,17 @@ class ExtractiveAnswerer:
         confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
         return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
 
-    def _sentence_vectors(self, candidates: Sequence[Candidate]) -> np.ndarray:
-        known = self._vectors(c.text for c in candidates)
-        return np.array([known[c.text] for c in candidates])
+    def _sentence_vectors(self, candidates: Sequence[Candidate],
+                          wanted: set[int]) -> np.ndarray:
+        """One row per candidate: its vector where `wanted`, zeros elsewhere."""
+        if not wanted:
+            return np.zeros((len(candidates), 0))
+        known = self._vectors(candidates[i].text for i in sorted(wanted))
+        width = len(next(iter(known.values())))
+        vectors = np.zeros((len(candidates), width))
+        for i in wanted:
+            vectors[i] = known[candidates[i].text]
+        return vectors
 
 
 def _compose(answered: Sequence[tuple[str, list[Quote]]],

@@ -208,3 +208,29 @@ def test_names_that_only_place_the_event_may_stand_anywhere_in_the_article(
     answer = corpus_service.ask("Name the Putin aide who joined the talks at Orban's Moscow "
                                 "visit about a Budapest summit.")
     assert not answer.refused and "Ushakov" in answer.answer, answer.answer
+
+
+def test_only_sentences_that_may_answer_are_embedded(corpus_service: RagService) -> None:
+    from rag.answering.extractive import ExtractiveAnswerer
+    from rag.components.vector_cache import VectorCache
+
+    embedded: list[str] = []
+
+    class Counting:  # the real model, recording what it is asked to embed
+        name, tokenizer = corpus_service.embedder.name, None
+
+        def embed_texts(self, texts: list[str]) -> list[list[float]]:
+            embedded.extend(texts)
+            return corpus_service.embedder.embed_texts(texts)
+
+    question = "What share of Hungary's oil and gas comes from Russia?"
+    passages = corpus_service.retrieve_for(question)
+    answerer = ExtractiveAnswerer(Counting(), corpus_service.settings.min_answer_score,
+                                  vectors=VectorCache(Counting(), 1000))
+    draft = answerer.answer(question, passages, [])
+    assert "80%" in draft.answer, draft.answer
+    sentences = [t for t in embedded if t != question]
+    assert sentences and all("%" in t or "per cent" in t for t in sentences), sentences
+    embedded.clear()
+    refused = answerer.answer("How many minutes did the talks last?", passages, [])
+    assert refused.refused and embedded == [], "no sentence holds minutes: none is embedded"
