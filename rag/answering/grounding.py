@@ -107,6 +107,8 @@ def _phrase_head(words: list[str]) -> str | None:
     word before a verb, a preposition or a past participle ("interim SOLUTION did");
     numbers ("which TWO cities") and names ("which RUSSIAN state corporation") only
     qualify it."""
+    if words and (stem(words[0].lower()) in GENERIC or words[0].lower().endswith("ed")):
+        return None  # "what MADE that meeting a first", "what happened": a verb, no noun
     head = known = None
     for word in words:
         low = word.lower()

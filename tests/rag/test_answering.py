@@ -194,6 +194,7 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("What interim solution did Kyiv float?", "solution"),
     ("Who is the prime minister of Slovakia?", "minister"),
     ("What did Orban propose?", None),
+    ("What made that meeting a first?", None),  # a verb after "what": no kind named
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
     from rag.answering.grounding import answer_kinds
