@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,10 +33,15 @@ GENERIC = frozenset(stem(w) for w in (
 
 def question_words(text: str) -> dict[str, str]:
     """stem -> the word as written, for the content words of `text`."""
+    return dict(_stemmed(text))
+
+
+@lru_cache(maxsize=4096)  # the same passages and articles are read for every candidate
+def _stemmed(text: str) -> tuple[tuple[str, str], ...]:
     out: dict[str, str] = {}
     for word in content_words(text):
         out.setdefault(stem(word), word)
-    return out
+    return tuple(out.items())
 
 
 # "which Russian state CORPORATION is ...", "name the Putin AIDE who ...", "which two CITIES":
