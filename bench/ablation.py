@@ -77,9 +77,13 @@ def main() -> None:
         for name, how in ABLATIONS.items():
             with switched_off(service, how):
                 run = run_eval(service, items)
+            splits = {r.split for r in run.records}
             results[name] = {"overall": summarise(run.records),
                              **summarise_by_split(run.records),
-                             "by_category": summarise_by_category(run.records)}
+                             "by_category": {"overall": summarise_by_category(run.records)} | {
+                                 split: summarise_by_category(
+                                     [r for r in run.records if r.split == split])
+                                 for split in splits}}
             print(f"{name:26}", "  ".join(f"{m} {results[name]['overall'][m]:.3f}"
                                           for m in SHOWN), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -95,7 +99,7 @@ def markdown(results: dict[str, dict]) -> str:
                   "follow-up acc |", "|---" * (len(SHOWN) + 3) + "|"]
         for name, res in results.items():
             row = res.get(split, {})
-            cats = res["by_category"]
+            cats = res["by_category"].get(split, {})  # this split's categories
             lines.append(f"| {name} | " + " | ".join(_fmt(row.get(m)) for m in SHOWN) + " | "
                          + _fmt(cats.get("multi_article", {}).get("accuracy")) + " | "
                          + _fmt(cats.get("follow_up", {}).get("accuracy")) + " |")
