@@ -147,17 +147,17 @@ class ExtractiveAnswerer:
         return _compose(answered, candidates)
 
     def answer_part(self, part: str, context: str, candidates: Sequence[Candidate],
-                    vectors: np.ndarray, eligible: set[int] | None = None) -> list[Quote]:
-        """Quotes for one part; `eligible`: the candidates that may answer it (default all),
-        the only ones whose rows of `vectors` need to be filled."""
+                    vectors: np.ndarray, eligible: set[int]) -> list[Quote]:
+        """Quotes for one part from the `eligible` candidates (those passing `_may_answer`,
+        the only ones whose rows of `vectors` are filled)."""
         scores = self.score(part, context, candidates, vectors)
-        ranked = [int(i) for i in np.argsort(-scores) if scores[i] >= self.min_score
-                  and (eligible is None or int(i) in eligible)]
+        ranked = [int(i) for i in np.argsort(-scores)
+                  if scores[i] >= self.min_score and int(i) in eligible]
         checked: dict[int, bool] = {}  # grounding embeds words: check only what is looked at
 
         def answers(i: int) -> bool:
             if i not in checked:
-                checked[i] = self._answers(part, candidates[i])
+                checked[i] = self._answers_too(part, candidates[i])
             return checked[i]
 
         best = next((i for i in ranked if answers(i)), None)
@@ -207,13 +207,11 @@ class ExtractiveAnswerer:
         return (self.grounding is None
                 or not self.grounding.unnamed(part, candidate.window, candidate.article))
 
-    def _answers(self, part: str, candidate: Candidate) -> bool:
-        if not self._may_answer(part, candidate):
-            return False
+    def _answers_too(self, part: str, candidate: Candidate) -> bool:
+        """For a candidate that passed `_may_answer`, the checks that embed words: the rest
+        of the topic in its passage, and the kind of thing asked for in the sentence."""
         if self.grounding is None:
             return True
-        # The rest of the topic in its passage, and the sentence gives the kind of thing
-        # asked for.
         return (self.grounding.missing_kind(part, candidate.text, candidate.window) is None
                 and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
 

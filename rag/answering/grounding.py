@@ -12,8 +12,9 @@ Words common across the corpus ("Orban", "Putin" in these articles) carry no suc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -31,17 +32,13 @@ GENERIC = frozenset(stem(w) for w in (
     "going".split()))
 
 
-def question_words(text: str) -> dict[str, str]:
-    """stem -> the word as written, for the content words of `text`."""
-    return dict(_stemmed(text))
-
-
 @lru_cache(maxsize=4096)  # the same passages and articles are read for every candidate
-def _stemmed(text: str) -> tuple[tuple[str, str], ...]:
+def question_words(text: str) -> Mapping[str, str]:
+    """stem -> the word as written, for the content words of `text` (read-only: shared)."""
     out: dict[str, str] = {}
     for word in content_words(text):
         out.setdefault(stem(word), word)
-    return tuple(out.items())
+    return MappingProxyType(out)
 
 
 # "which Russian state CORPORATION is ...", "name the Putin AIDE who ...", "which two CITIES":
@@ -55,6 +52,7 @@ _PHRASE_END = frozenset(
     "did does do was were is are has have had will would can could should to of in on at by "
     "for from with about after before during between who whom that which and or as than "
     "when where besides except apart other".split())
+_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten both".split())
 # Kinds whose instances are names ("which CITY" -> Beijing): a new name can answer them.
 NAME_KINDS = frozenset(stem(w) for w in (
     "city town capital country nation state region place platform outlet agency website "
@@ -127,9 +125,6 @@ def _phrase_head(words: list[str]) -> str | None:
         if not low.isdigit() and low not in _NUMBER_WORDS and not word[:1].isupper():
             head = word
     return known or head
-
-
-_NUMBER_WORDS = frozenset("two three four five six seven eight nine ten both".split())
 
 
 def _new_person(sentence: str, asked: set[str]) -> bool:
@@ -215,7 +210,7 @@ class Grounding:
         return [w for s, w in self.informative(question).items() if s in self.names(question)
                 and s not in near and (s not in scene or s not in anywhere)]
 
-    def _unmatched(self, wanted: dict[str, str], text: str) -> list[str]:
+    def _unmatched(self, wanted: Mapping[str, str], text: str) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""
         have = question_words(text)
         missing = [w for s, w in wanted.items() if s not in have]
