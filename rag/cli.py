@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 import time
@@ -22,12 +23,24 @@ class UsageError(RagError):
     exit_code = 2
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def entry() -> None:
+    """The `rag` command. A command that writes nothing (`ask`) ends without Python's
+    teardown of chromadb, onnxruntime and some 3,000 modules: 0.2-0.3 s of a 2 s call.
+    Its output is flushed first, and the vector cache commits as it writes."""
+    sys.exit(main(exit_when_done=True))
+
+
+def main(argv: Sequence[str] | None = None, exit_when_done: bool = False) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        return int(args.run(args, settings) or 0)
+        code = int(args.run(args, settings) or 0)
+        if exit_when_done and args.run in _WRITES_NOTHING:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -39,10 +52,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _service(settings: Settings):  # imported late: `rag --help` stays instant
+def _service(settings: Settings, short_lived: bool = False):  # late: `rag --help` is instant
     from rag.service import RagService
 
-    return RagService(settings)
+    return RagService(settings, short_lived=short_lived)
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -66,7 +79,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not args.question.strip():
         raise UsageError("the question is empty")
-    answer = _service(settings).ask(args.question, top_k=args.top_k, mode=args.answerer)
+    answer = _service(settings, short_lived=True).ask(args.question, top_k=args.top_k,
+                                                      mode=args.answerer)
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
@@ -122,6 +136,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_from_cli(args, settings)
 
 
+_WRITES_NOTHING = {cmd_ask}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rag", description="Q&A over news articles, with citations.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
@@ -164,4 +181,4 @@ def _parser() -> argparse.ArgumentParser:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

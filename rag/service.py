@@ -29,9 +29,10 @@ WORD_VECTORS = 50_000  # single words the grounding check keeps in memory
 
 
 class RagService:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, short_lived: bool = False) -> None:
+        """short_lived: one question, then the process exits (`rag ask`)."""
         self.settings = settings
-        self.embedder = build_embedding_model(settings)
+        self.embedder = build_embedding_model(settings, quick_load=short_lived)
         self.store: ChunkStore = open_store(settings, self.embedder.name)
         self.retriever = Retriever(
             self.store, self.embedder,

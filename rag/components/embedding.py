@@ -106,13 +106,14 @@ class OpenAIEmbedder:
 
 
 @lru_cache(maxsize=2)
-def _local(path: str) -> EmbeddingModel:  # one copy of the weights per process
+def _local(path: str, quick_load: bool) -> EmbeddingModel:  # one copy of the weights
     if path:
         return SentenceTransformerEmbedder(Path(path))
-    return OnnxMiniLM()
+    return OnnxMiniLM(quick_load=quick_load)
 
 
-def build_embedding_model(settings: Settings) -> EmbeddingModel:
+def build_embedding_model(settings: Settings, quick_load: bool = False) -> EmbeddingModel:
+    """quick_load: for a process that embeds a few texts and exits (see OnnxMiniLM)."""
     if settings.embedding == "local":
-        return _local(settings.embedding_model)
+        return _local(settings.embedding_model, quick_load)
     return OpenAIEmbedder(settings)

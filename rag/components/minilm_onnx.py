@@ -15,6 +15,7 @@ import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,7 +64,8 @@ class OnnxMiniLM:
 
     name = MODEL_NAME
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 16) -> None:
+    def __init__(self, model_path: Path | None = None, batch_size: int = 16,
+                 quick_load: bool = False) -> None:
         # Checked now, so a broken install fails at start; loaded at first use (0.3 s), so
         # commands that embed nothing (an unchanged re-ingest, `rag documents`) skip it.
         self._model_path = _verified(model_path or default_model_path(), MODEL_SHA256,
@@ -73,8 +75,13 @@ class OnnxMiniLM:
         # Larger batches are no faster here (bench/scale.py sweeps 16-128 at 17-18 chunks/s)
         # but onnxruntime's arena grows with them: 0.7 GB at 16, 1.1 GB at 32, 1.9 at 64.
         self.batch_size = batch_size
+        # onnxruntime's constant folding turns the int8 weights into float32 once: 0.17 s
+        # more to open the session, 30 ms less per batch. A process that embeds a question
+        # and a few sentences, then exits (`rag ask`), is quicker without it.
+        self._quick_load = quick_load
         self._load_lock = threading.Lock()
         self._session: object | None = None
+        self._counter: Any = None  # a tokenizers.Tokenizer, imported late
 
     def load(self) -> None:
         """Open the tokenizers and the ONNX session (once; later calls return at once)."""
@@ -88,21 +95,26 @@ class OnnxMiniLM:
             self._encoder = Tokenizer.from_file(self._tokenizer_file)
             self._encoder.enable_truncation(MAX_TOKENS)
             self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
-            self._counter = Tokenizer.from_file(self._tokenizer_file)  # whole texts
-            self._counter.no_truncation()
-            self._counter.no_padding()
             options = ort.SessionOptions()
             options.log_severity_level = 3  # no warnings about unused initialisers on stderr
             # Idle worker threads spin-wait by default, taking a core from the rest of the
             # process (Chroma, the answerer) on small machines.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = ort.InferenceSession(str(self._model_path), options,
-                                           providers=["CPUExecutionProvider"])
+            session = ort.InferenceSession(
+                str(self._model_path), options, providers=["CPUExecutionProvider"],
+                disabled_optimizers=["ConstantFolding"] if self._quick_load else None)
             self._inputs = {i.name for i in session.get_inputs()}
             self._session = session
 
     def tokenizer(self, text: str) -> Sequence[int]:
-        self.load()
+        """Word pieces of the whole text (for chunking; loaded at first use, 45 ms)."""
+        with self._load_lock:
+            if self._counter is None:
+                from tokenizers import Tokenizer
+
+                self._counter = Tokenizer.from_file(self._tokenizer_file)
+                self._counter.no_truncation()
+                self._counter.no_padding()
         return self._counter.encode(text, add_special_tokens=False).ids
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:

@@ -65,6 +65,14 @@ def test_embed_query_is_embed_texts_and_meaning_orders(model: OnnxMiniLM) -> Non
     assert model.embed_texts([]) == []
 
 
+def test_quick_load_embeds_as_the_folded_model(model: OnnxMiniLM, reference: dict) -> None:
+    """`rag ask` opens the model without constant folding: same vectors, other arithmetic."""
+    quick = build_embedding_model(Settings(_env_file=None), quick_load=True)
+    assert quick is not model
+    texts = [str(t) for t in reference["texts"][:12]]
+    assert np.allclose(quick.embed_texts(texts), model.embed_texts(texts), atol=1e-4)
+
+
 def test_tokenizer_counts_whole_texts(model: OnnxMiniLM) -> None:
     """Chunk sizing needs the true count, past the 256 the encoder truncates at."""
     assert len(model.tokenizer("word " * 600)) == 600
