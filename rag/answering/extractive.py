@@ -129,16 +129,21 @@ class ExtractiveAnswerer:
             return refusal(related)
         context = standalone(question, history).context
         parts = split_question(question)
+        # Later parts lean on the first ("..., and what did they discuss?").
+        contexts = [" ".join(x for x in (context, parts[0] if i else "") if x)
+                    for i in range(len(parts))]
         # Embedding sentences is most of the time: only those that pass the checks needing
         # no vectors (the kind of answer, the names asked about) can be quoted, so only
         # they are embedded. A question no sentence can answer embeds none.
         eligible = {part: {i for i, c in enumerate(candidates) if self._may_answer(part, c)}
                     for part in parts}
-        vectors = self._sentence_vectors(candidates, set().union(*eligible.values()))
+        wanted = set().union(*eligible.values())
+        # The questions go with the sentences, in one call: each model run has a fixed cost.
+        queries = [q for part, ctx in zip(parts, contexts, strict=True) if eligible[part]
+                   for q in _query_texts(part, ctx)]
+        vectors = self._sentence_vectors(candidates, wanted, queries)
         answered: list[tuple[str, list[Quote]]] = []
-        for i, part in enumerate(parts):
-            # Later parts lean on the first ("..., and what did they discuss?").
-            part_context = " ".join(x for x in (context, parts[0] if i else "") if x)
+        for part, part_context in zip(parts, contexts, strict=True):
             quotes = (self.answer_part(part, part_context, candidates, vectors, eligible[part])
                       if eligible[part] else [])
             answered.append((part, quotes))
@@ -218,8 +223,9 @@ class ExtractiveAnswerer:
     def score(self, question: str, context: str, candidates: Sequence[Candidate],
               vectors: np.ndarray) -> np.ndarray:
         """Scores in [0, 1] for each candidate sentence."""
-        texts = [question] + ([f"{context} {question}"] if context else [])
-        queries = np.array(self.embedder.embed_texts(texts))
+        texts = _query_texts(question, context)
+        known = self._vectors(texts)
+        queries = np.array([known[t] for t in texts])
         meaning = (vectors @ queries.T).max(axis=1)
         terms = content_terms(question)
         if context and len(terms) < 3:  # "what did he say there?": the topic came before
@@ -231,17 +237,23 @@ class ExtractiveAnswerer:
         confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
         return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
 
-    def _sentence_vectors(self, candidates: Sequence[Candidate],
-                          wanted: set[int]) -> np.ndarray:
-        """One row per candidate: its vector where `wanted`, zeros elsewhere."""
+    def _sentence_vectors(self, candidates: Sequence[Candidate], wanted: set[int],
+                          queries: Sequence[str] = ()) -> np.ndarray:
+        """One row per candidate: its vector where `wanted`, zeros elsewhere. The `queries`
+        are embedded in the same call, for `score` to find in the cache."""
         if not wanted:
             return np.zeros((len(candidates), 0))
-        known = self._vectors(candidates[i].text for i in sorted(wanted))
+        known = self._vectors([*(candidates[i].text for i in sorted(wanted)), *queries])
         width = len(next(iter(known.values())))
         vectors = np.zeros((len(candidates), width))
         for i in wanted:
             vectors[i] = known[candidates[i].text]
         return vectors
+
+
+def _query_texts(question: str, context: str) -> list[str]:
+    """What a question part is compared with: itself, and with the conversation before."""
+    return [question] + ([f"{context} {question}"] if context else [])
 
 
 def _compose(answered: Sequence[tuple[str, list[Quote]]],

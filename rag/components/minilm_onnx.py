@@ -72,8 +72,9 @@ class OnnxMiniLM:
                                      "embedding model (int8 ONNX all-MiniLM-L6-v2)")
         self._tokenizer_file = str(_verified(TOKENIZER_PATH, TOKENIZER_SHA256,
                                              "MiniLM tokenizer"))
-        # Larger batches are no faster here (bench/scale.py sweeps 16-128 at 17-18 chunks/s)
-        # but onnxruntime's arena grows with them: 0.7 GB at 16, 1.1 GB at 32, 1.9 at 64.
+        # In full-length (256-token) texts. Larger batches are no faster here (bench/scale.py
+        # sweeps 16-128 at 17-18 chunks/s) but onnxruntime's arena grows with them: 0.7 GB
+        # at 16, 1.1 GB at 32, 1.9 at 64.
         self.batch_size = batch_size
         # onnxruntime's constant folding turns the int8 weights into float32 once: 0.17 s
         # more to open the session, 30 ms less per batch. A process that embeds a question
@@ -94,7 +95,7 @@ class OnnxMiniLM:
             # The file pads and truncates at 128 as shipped; the model takes 256.
             self._encoder = Tokenizer.from_file(self._tokenizer_file)
             self._encoder.enable_truncation(MAX_TOKENS)
-            self._encoder.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._encoder.no_padding()  # each batch is padded to its own longest text
             options = ort.SessionOptions()
             options.log_severity_level = 3  # no warnings about unused initialisers on stderr
             # Idle worker threads spin-wait by default, taking a core from the rest of the
@@ -120,31 +121,42 @@ class OnnxMiniLM:
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        # Batches of texts of similar length: a batch is padded to its longest text, and
-        # the answerer's sentences range from 5 to 60 words.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = np.empty((len(texts), 0), dtype=np.float32)
-        for lo in range(0, len(order), self.batch_size):
-            batch = order[lo:lo + self.batch_size]
-            embedded = self._embed_batch([texts[i] for i in batch])
-            if not vectors.size:
-                vectors = np.empty((len(texts), embedded.shape[1]), dtype=np.float32)
-            vectors[batch] = embedded
+        self.load()
+        ids = [e.ids for e in self._encoder.encode_batch(texts)]
+        # Batches of texts of similar length (a batch is padded to its longest), up to
+        # batch_size full-length texts' worth of tokens: onnxruntime's memory grows with a
+        # batch's tokens, and each run has a fixed cost, so the grounding's single words
+        # go hundreds at a time while 200-token chunks go 20 at a time.
+        order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
+        budget = self.batch_size * MAX_TOKENS
+        vectors: np.ndarray | None = None
+        batch: list[int] = []
+        for n, i in enumerate(order):
+            batch.append(i)
+            following = order[n + 1] if n + 1 < len(order) else None
+            if following is None or (len(batch) + 1) * len(ids[following]) > budget:
+                embedded = self._embed_ids([ids[j] for j in batch])
+                if vectors is None:
+                    vectors = np.empty((len(texts), embedded.shape[1]), dtype=np.float32)
+                vectors[batch] = embedded
+                batch = []
+        assert vectors is not None
         return vectors.tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._embed_batch([text])[0].tolist()
-
-    def _embed_batch(self, texts: list[str]) -> np.ndarray:
         self.load()
-        encodings = self._encoder.encode_batch(texts)
-        feed = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+        return self._embed_ids([self._encoder.encode(text).ids])[0].tolist()
+
+    def _embed_ids(self, ids: list[list[int]]) -> np.ndarray:
+        width = max(map(len, ids))
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)  # 0 is [PAD]
+        for row, seq in enumerate(ids):
+            input_ids[row, :len(seq)] = seq
+        attention = (np.arange(width) < np.array([len(s) for s in ids])[:, None]).astype(np.int64)
+        feed = {"input_ids": input_ids, "attention_mask": attention,
+                "token_type_ids": np.zeros_like(input_ids)}
         feed = {k: v for k, v in feed.items() if k in self._inputs}
         hidden = self._session.run(None, feed)[0]  # type: ignore[attr-defined]
-        mask = feed["attention_mask"][..., None].astype(np.float32)
+        mask = attention[..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
