@@ -280,6 +280,8 @@ def _compose(answered: Sequence[tuple[str, list[Quote]]],
         ordered = sorted(quotes, key=lambda q: (candidates[q.index].passage.source,
                                                 candidates[q.index].start))
         for q in ordered:
+            if q.index in numbers:
+                continue  # quoted for an earlier part: once is enough
             marks = marker(q.index, q.score) + "".join(marker(j, q.score) for j in q.also)
             pieces.append(f"{candidates[q.index].text} {marks}")
     return AnswerDraft(answer=" ".join(pieces), refused=False, citations=citations)

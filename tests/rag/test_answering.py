@@ -7,7 +7,8 @@ import re
 import pytest
 
 from rag.answering.base import cited_numbers
-from rag.schemas import Answer, Turn
+from rag.answering.extractive import Quote, _compose, split_sentences
+from rag.schemas import Answer, Passage, Turn
 from rag.service import RagService
 
 BEIJING_Q = "Where did Orban and Putin meet during the Belt and Road Forum?"
@@ -135,6 +136,16 @@ def test_a_question_in_two_parts_answers_each_from_its_article(
     assert BEIJING_ARTICLE in sources and sources & {"000_81b70a0ba4ae34a8.txt",
                                                      "001_0d759d72c1af06c9.txt"}
     assert_citations_consistent(answer, corpus_service)
+
+
+def test_a_sentence_answering_two_parts_is_quoted_once() -> None:
+    text = "Peskov spoke first. Ushakov joined the talks."
+    passage = Passage(source="a.txt", doc_id="a", chunk_id="a:0", text=text, start=0,
+                      end=len(text), score=1.0)
+    peskov, ushakov = split_sentences(passage)
+    draft = _compose([("Who spoke?", [Quote(0, 0.9)]),
+                      ("Who joined?", [Quote(1, 0.8), Quote(0, 0.7)])], [peskov, ushakov])
+    assert draft.answer == "Peskov spoke first. [1] Ushakov joined the talks. [2]"
 
 
 def test_a_part_the_articles_do_not_answer_is_said_so(corpus_service: RagService) -> None:
