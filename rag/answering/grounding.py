@@ -66,6 +66,8 @@ PERSON_KINDS = frozenset(stem(w) for w in (
 _TITLES = frozenset(stem(w) for w in (
     "president prime minister chancellor foreign secretary chief mr mrs ms dr sir general "
     "spokesperson spokesman aide adviser advisor envoy official leader state".split()))
+NAME_GAP = 5  # words from a kind to its name: "officials, including Putin aide Yuri Ushakov"
+_ASIDE = re.compile(r"\([^()]*\)")
 _PERSON_NAME = re.compile(r"\b([A-Z][^\W\d_]+)\s+([A-Z][^\W\d_]+)\b")
 _INSTITUTIONS = frozenset(stem(w) for w in (  # "European Commission" names no person
     "commission union council parliament forum initiative ministry party bank agency office "
@@ -111,11 +113,14 @@ def _phrase_head(words: list[str]) -> str | None:
     word before a verb, a preposition or a past participle ("interim SOLUTION did");
     numbers ("which TWO cities") and names ("which RUSSIAN state corporation") only
     qualify it."""
-    if words and (stem(words[0].lower()) in GENERIC or words[0].lower().endswith("ed")):
+    first = stem(words[0].lower()) if words else ""
+    if first and first not in _KNOWN_KINDS and (first in GENERIC or first.endswith("ed")):
         return None  # "what MADE that meeting a first", "what happened": a verb, no noun
     head = known = None
-    for word in words:
+    for i, word in enumerate(words):
         low = word.lower()
+        if low == "other" and words[i + 1:i + 2] != ["than"]:
+            continue  # "which two OTHER leaders" qualifies; "leaders other than X" ends
         if low in _PHRASE_END or (head and low.endswith("ed")):
             break
         if stem(low) in _KNOWN_KINDS:
@@ -127,11 +132,27 @@ def _phrase_head(words: list[str]) -> str | None:
     return known or head
 
 
-def _new_person(sentence: str, asked: set[str]) -> bool:
+def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     """Does the sentence name a person the question does not ("Dmitry Peskov"): two
-    capitalised words, neither a title nor asked about?"""
-    return any(not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
-               for m in _PERSON_NAME.finditer(sentence))
+    capitalised words, neither a title nor asked about? Where it holds the kind's word, the
+    name must stand by it ("Kremlin SPOKESPERSON Dmitry Peskov", "Peskov, the spokesperson"),
+    not elsewhere ("Orban met Putin, a spokesperson said")."""
+    sentence = _ASIDE.sub(" ", sentence)  # "(Sputnik, Kremlin Pool Photo via AP)" credits
+    names = [m for m in _PERSON_NAME.finditer(sentence)
+             if not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
+             and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
+    at = [m.start() for m in WORD.finditer(sentence) if stem(m.group()) == kind]
+    if not names or not at:
+        return bool(names)
+    starts = [m.start() for m in WORD.finditer(sentence)]
+
+    def index(char: int) -> int:  # the word at a character offset
+        return max(i for i, lo in enumerate(starts) if lo <= char)
+
+    kinds = [index(a) for a in at]
+    return any(-NAME_GAP <= index(m.start()) - k <= NAME_GAP
+               or -NAME_GAP <= index(m.end() - 1) - k <= NAME_GAP
+               for m in names for k in kinds)
 
 
 class Grounding:
@@ -175,7 +196,7 @@ class Grounding:
             if s in OPEN_KINDS or word[:1].isupper():
                 continue
             if s in PERSON_KINDS:
-                if not _new_person(sentence, asked):
+                if not _new_person(sentence, asked, s):
                     return word
             elif s in NAME_KINDS or _ASKS_NAME.search(question):
                 if not self._names_kind(sentence, s, self.names(question) | asked):

@@ -206,11 +206,30 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("Who is the prime minister of Slovakia?", "minister"),
     ("What did Orban propose?", None),
     ("What made that meeting a first?", None),  # a verb after "what": no kind named
+    ("Apart from Orban, which two other leaders met Putin?", "leaders"),  # past "other"
+    ("Which leaders other than Orban met Putin?", "leaders"),  # a kind, not a verb
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
     from rag.answering.grounding import answer_kinds
 
     assert list(answer_kinds(question).values()) == ([kind] if kind else [])
+
+
+@pytest.mark.parametrize(("sentence", "kind", "names"), [
+    ("Kremlin spokesperson Dmitry Peskov confirmed it.", "spokesperson", True),
+    ("Dmitry Peskov, the Kremlin spokesperson, confirmed it.", "spokesperson", True),
+    ("Orban joined them, and Yuri Ushakov was there too.", "aide", True),  # no kind word
+    ("Putin aide Yuri Ushakov joined, Orban said to Karl Nehammer.", "aide", True),
+    ("Yuri Ushakov joined the talks, said the Putin aide to reporters.", "aide", False),
+    ("The Hungarian leader met Putin.", "leader", False),  # "The Hungarian" names no one
+    ("Orban met Putin (Sputnik, Kremlin Pool Photo via AP).", "leader", False),  # a credit
+])
+def test_a_person_kind_needs_a_new_name_by_its_word(sentence: str, kind: str,
+                                                    names: bool) -> None:
+    from rag.answering.grounding import _new_person
+    from rag.text import stem
+
+    assert _new_person(sentence, {"orban", "putin"}, stem(kind)) is names
 
 
 def test_names_that_only_place_the_event_may_stand_anywhere_in_the_article(
