@@ -33,9 +33,19 @@ _LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officia
                    re.IGNORECASE)
 
 
+# "How long ... at the Beijing meeting, compared with his Moscow visit?": the same question
+# of two events.
+_COMPARED = re.compile(r",?\s+(?:compared (?:with|to)|as against|versus|vs\.?)\s+",
+                       re.IGNORECASE)
+# Where the first event is named: a preposition, then a determiner or a possessive name.
+_EVENT = re.compile(r"\b(?:at|in|during|on|for|from|after|before|of)\s+(?=(?:the|a|an|his|her|"
+                    r"their|its|this|that|[A-Z][\w’']*['’]s)\b)")
+
+
 def split_question(question: str) -> list[str]:
     """The question's parts, each a question of its own; one part when it is one question."""
-    pieces = [p.strip(" ,;") for p in _SPLIT.split(question.strip()) if p and p.strip(" ,;?")]
+    question = " ? ".join(_compared(question.strip()))
+    pieces = [p.strip(" ,;") for p in _SPLIT.split(question) if p and p.strip(" ,;?")]
     parts: list[str] = []
     for piece in pieces:
         if parts and not re.match(_OPENER, piece, re.IGNORECASE):
@@ -48,6 +58,18 @@ def split_question(question: str) -> list[str]:
         parts.append(piece)
     parts = _share_predicates(parts)
     return [_as_question(p) for p in parts] or [question]
+
+
+def _compared(question: str) -> list[str]:
+    """"What X at A, compared with B?" -> "What X at A?", "What X at B?"."""
+    m = _COMPARED.search(question)
+    events = list(_EVENT.finditer(question, 0, m.start())) if m else []
+    if not m or not events:
+        return [question]
+    first = question[:m.start()].rstrip(" ,?")
+    other = question[m.end():].rstrip(" ?")
+    at = events[-1].start() if re.match(_PREP, other, re.IGNORECASE) else events[-1].end()
+    return [f"{first}?", f"{first[:at]}{other}?"]
 
 
 def _share_predicates(parts: list[str]) -> list[str]:

@@ -188,6 +188,14 @@ def test_a_fact_two_articles_report_is_quoted_once_citing_both(
      ["Name the Kremlin spokesperson quoted?", "Name the Putin aide who joined the talks."]),
     ("What did Orban and Putin discuss in Beijing?",  # "and" joins names: one question
      ["What did Orban and Putin discuss in Beijing?"]),
+    ("How long had the war lasted at the Beijing meeting, compared with his Moscow visit?",
+     ["How long had the war lasted at the Beijing meeting?",
+      "How long had the war lasted at his Moscow visit?"]),
+    ("How long did the talks last during Orban's visit, compared with during the call?",
+     ["How long did the talks last during Orban's visit?",
+      "How long did the talks last during the call?"]),
+    ("How does Hungary's stance compare with Austria's?",
+     ["How does Hungary's stance compare with Austria's?"]),
 ])
 def test_a_question_is_split_into_the_questions_it_asks(question: str,
                                                          parts: list[str]) -> None:
