@@ -29,7 +29,7 @@ _LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officia
                    r"cities|issues|topics|meetings|events|times|ones|others)\b|"
                    r"\bwhere\s+(has|have)\b.*\b(met|meet|been|visited|travel)|"
                    r"\b(list|name)\s+(all|the|every)\b|\ball\s+the\b|\beach\b|\bevery\b|"
-                   r"\b(two|three|four|both)\s+(\w+\s+)?\w+s\b|\bcompared (with|to)\b",
+                   r"\b(two|three|four|both)\s+(\w+\s+){0,2}\w+s\b|\bcompared (with|to)\b",
                    re.IGNORECASE)
 
 

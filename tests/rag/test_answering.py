@@ -273,3 +273,17 @@ def test_only_sentences_that_may_answer_are_embedded(corpus_service: RagService)
     embedded.clear()
     refused = answerer.answer("How many minutes did the talks last?", passages, [])
     assert refused.refused and embedded == [], "no sentence holds minutes: none is embedded"
+
+
+@pytest.mark.parametrize(("question", "listing"), [
+    ("Which leaders has Orban met?", True),
+    ("In which two cities did they meet?", True),
+    ("Which two other European leaders met Putin?", True),  # qualifiers before the noun
+    ("Where has he met Putin?", True),
+    ("Where did Orban and Putin meet in 2023?", False),
+    ("Who is the Kremlin spokesperson?", False),
+])
+def test_a_question_asking_for_a_list(question: str, listing: bool) -> None:
+    from rag.answering.parts import wants_list
+
+    assert wants_list(question) is listing
