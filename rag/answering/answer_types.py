@@ -19,7 +19,9 @@ _MONTHS = ("january february march april may june july august september october 
            "december monday tuesday wednesday thursday friday saturday sunday")
 _TIME = re.compile(
     r"\b(1[89]\d\d|20\d\d|" + "|".join(_MONTHS.split()) +
-    r"|yesterday|today|tomorrow|ago|last (week|month|year)|next (week|month|year)|"
+    r"|yesterday|today|tomorrow|ago|(last|next|this|that|the same) (week|month|year)|"
+    r"(beginning|start|end|middle) of (the|this|that) (week|month|year)|"
+    r"(days|weeks|months|years) (after|before|later|earlier)|in recent (days|weeks|months)|"
     r"earlier|later|previously|recently|since)\b", re.IGNORECASE)
 _NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve fifteen "
                  "twenty thirty forty fifty hundred thousand million billion dozen half "

@@ -46,6 +46,9 @@ ASKING_WEIGHT = 2.0  # words of the clause that asks, against those that set the
 MIN_COVERAGE = 0.34  # of the question's informative words, near the quoted sentence
 
 
+_PRONOUN_OPENING = re.compile(r"(?:He|She|They|His|Her|Their)\b")
+
+
 @dataclass(frozen=True)
 class Candidate:
     passage: Passage
@@ -54,6 +57,7 @@ class Candidate:
     end: int
     window: str  # the sentence with its neighbours: where its subject is named
     article: str  # what was retrieved of its article: where the event may be named
+    lead: int = 0  # chars before `start` shown with it: "He added: ..." after who "he" is
 
 
 @dataclass
@@ -70,8 +74,9 @@ def split_sentences(passage: Passage, article: str = "") -> list[Candidate]:
         if len(content_terms(passage.text[lo:hi])) < 2:
             continue
         window = passage.text[spans[max(0, i - 1)][0]:spans[min(len(spans) - 1, i + 1)][1]]
+        lead = lo - spans[i - 1][0] if i and _PRONOUN_OPENING.match(passage.text, lo) else 0
         out.append(Candidate(passage, passage.text[lo:hi], passage.start + lo,
-                             passage.start + hi, window, article or passage.text))
+                             passage.start + hi, window, article or passage.text, lead))
     return out
 
 
@@ -261,15 +266,26 @@ def _compose(answered: Sequence[tuple[str, list[Quote]]],
     """One sentence per quote with its markers; a part the articles don't answer says so."""
     numbers: dict[int, int] = {}  # candidate index -> its [n]
     citations: list[Citation] = []
+    shown: dict[str, list[tuple[int, int]]] = {}  # doc_id -> spans quoted so far
+
+    def span(i: int) -> tuple[int, int]:
+        """The quoted span: with the sentence before, where this one opens with a pronoun
+        and that one is not quoted already."""
+        c = candidates[i]
+        lead = (c.start - c.lead, c.start)
+        quoted = any(lo < lead[1] and lead[0] < hi for lo, hi in shown.get(c.passage.doc_id, []))
+        return (c.start if quoted or not c.lead else lead[0], c.end)
 
     def marker(i: int, score: float) -> str:
         if i not in numbers:
             c = candidates[i]
+            start, end = span(i)
+            text = c.passage.text[start - c.passage.start:end - c.passage.start]
             numbers[i] = len(numbers) + 1
+            shown.setdefault(c.passage.doc_id, []).append((start, end))
             citations.append(Citation(n=numbers[i], source=c.passage.source,
                                       doc_id=c.passage.doc_id, chunk_id=c.passage.chunk_id,
-                                      text=c.text, start=c.start, end=c.end,
-                                      score=round(score, 4)))
+                                      text=text, start=start, end=end, score=round(score, 4)))
         return f"[{numbers[i]}]"
 
     pieces = []
@@ -280,10 +296,12 @@ def _compose(answered: Sequence[tuple[str, list[Quote]]],
         ordered = sorted(quotes, key=lambda q: (candidates[q.index].passage.source,
                                                 candidates[q.index].start))
         for q in ordered:
-            if q.index in numbers:
-                continue  # quoted for an earlier part: once is enough
+            c = candidates[q.index]
+            if q.index in numbers or any(lo <= c.start and c.end <= hi
+                                         for lo, hi in shown.get(c.passage.doc_id, [])):
+                continue  # quoted already (for an earlier part, or as a lead): once is enough
             marks = marker(q.index, q.score) + "".join(marker(j, q.score) for j in q.also)
-            pieces.append(f"{candidates[q.index].text} {marks}")
+            pieces.append(f"{citations[numbers[q.index] - 1].text} {marks}")
     return AnswerDraft(answer=" ".join(pieces), refused=False, citations=citations)
 
 

@@ -287,3 +287,31 @@ def test_a_question_asking_for_a_list(question: str, listing: bool) -> None:
     from rag.answering.parts import wants_list
 
     assert wants_list(question) is listing
+
+
+def test_a_quote_opening_with_a_pronoun_brings_the_sentence_naming_who() -> None:
+    text = "Borrell spoke on Friday. He added that Orban had no mandate from the Council."
+    passage = Passage(source="a.txt", doc_id="a", chunk_id="a:0", text=text, start=100,
+                      end=100 + len(text), score=1.0)
+    borrell, added = split_sentences(passage)
+    draft = _compose([("Who said Orban had no mandate?", [Quote(1, 0.9)])], [borrell, added])
+    assert draft.answer == f"{text} [1]"
+    (citation,) = draft.citations
+    assert (citation.start, citation.end, citation.text) == (100, 100 + len(text), text)
+    # Quoted already for another part: the pronoun's sentence is not repeated.
+    draft = _compose([("Who spoke?", [Quote(0, 0.9)]), ("What did he add?", [Quote(1, 0.8)])],
+                     [borrell, added])
+    assert draft.answer == ("Borrell spoke on Friday. [1] He added that Orban had no mandate "
+                            "from the Council. [2]")
+
+
+@pytest.mark.parametrize(("sentence", "holds"), [
+    ("At the beginning of the month, Hungary took over the presidency.", True),
+    ("He met Trump in recent days.", True),
+    ("Nehammer visited Moscow weeks after the invasion.", True),
+    ("Hungary took over the presidency.", False),
+])
+def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
+    from rag.answering.answer_types import holds_answer_type
+
+    assert holds_answer_type(sentence, "When did Hungary take over the presidency?") is holds
