@@ -80,6 +80,7 @@ OPEN_KINDS = frozenset(stem(w) for w in (
     "purpose goal stance view response reaction demand message point answer".split()))
 # Phrases that place the event the question is about, up to the next comma or the end.
 _SCENE = re.compile(r"\b(?:during|ahead of|before|after|at the time of|around the time of|"
+                    r"according to|"
                     r"at (?:the|his|her|their) (?:\w+ ){0,3}(?:visit|meeting|talks|summit|trip)|"
                     r"about (?:a|the)|when)\b[^,?]*", re.IGNORECASE)
 _CALENDAR = frozenset("january february march april may june july august september october "

@@ -315,3 +315,26 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     from rag.answering.answer_types import holds_answer_type
 
     assert holds_answer_type(sentence, "When did Hungary take over the presidency?") is holds
+
+
+@pytest.mark.parametrize(("question", "verb"), [
+    ("According to Borrell, what does the EU position exclude?", {"exclude": "exclude"}),
+    ("Which topic did the Kremlin say they discussed?", {"discuss": "discussed"}),
+    ("What did Orban propose to Zelensky during his trip?", {}),  # does not end on it
+    ("What did Putin thank Orban for?", {}),  # a name, not a verb, before "for"
+    ("Where did they meet?", {}),
+])
+def test_the_verb_a_do_question_ends_on(question: str, verb: dict[str, str]) -> None:
+    from rag.answering.extractive import _final_verb
+
+    assert _final_verb(question) == verb
+
+
+def test_a_sentence_restating_the_question_without_its_verb_does_not_answer(
+        corpus_service: RagService) -> None:
+    """"The EU position on ... is reflected in Council conclusions" restates the question;
+    "That position excludes official contacts ..." answers it."""
+    answer = corpus_service.ask("According to Josep Borrell, what does the EU position on "
+                                "Russia's war against Ukraine exclude?")
+    assert "official contacts" in answer.answer, answer.answer
+    assert "reflected in many European Council conclusions" not in answer.answer
