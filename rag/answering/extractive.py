@@ -29,7 +29,7 @@ from rag.components.embedding import EmbeddingModel
 from rag.components.vector_cache import VectorCache
 from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
-from rag.text import content_terms, content_words, named_terms, sentence_spans, stem
+from rag.text import content_terms, named_terms, sentence_spans
 
 MEANING_WEIGHT = 0.7  # the rest is wording
 MAX_SENTENCES = 2  # per part of a question
@@ -91,24 +91,6 @@ def wording_scores(terms: set[str], sentences: Sequence[str],
               * (ASKING_WEIGHT if t in asking else 1.0) for t in terms}
     total = sum(weight.values())
     return np.array([sum(weight[t] for t in terms & b) / total for b in bags])
-
-
-_DO_QUESTION = re.compile(r"^(?:[^,?]*,\s*)?(?i:what|which|who|whom)\b[^?]*\b(?:did|does|do)\b"
-                          r"[^?]*?\b([a-z]+)(?:\s+(?:for|to|about|with|on|of|in))?\s*\?*$")
-
-
-_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my)\s+$",
-                                re.IGNORECASE)
-
-
-def _final_verb(question: str) -> dict[str, str]:
-    """"What does the EU position EXCLUDE?": a do-question that ends on its verb asks what
-    that verb relates; the sentence that answers holds it (or a word of close meaning).
-    Its stem -> the word; empty for other questions."""
-    m = _DO_QUESTION.match(question.strip())
-    if not m or _DETERMINER_BEFORE.search(question, 0, m.start(1)):
-        return {}  # "... during his TRIP?": a noun
-    return {stem(w): w for w in content_words(m.group(1))}
 
 
 def name_coverage(question: str, sentences: Sequence[str]) -> float:
@@ -237,13 +219,13 @@ class ExtractiveAnswerer:
 
     def _answers_too(self, part: str, candidate: Candidate) -> bool:
         """For a candidate that passed `_may_answer`, the checks that embed words: the rest
-        of the topic in its passage, and the kind of thing asked for in the sentence."""
+        of the topic in its passage, the kind of thing and the verb asked about in the
+        sentence."""
         if self.grounding is None:
             return True
-        verb = _final_verb(part)
         return (self.grounding.missing_kind(part, candidate.text, candidate.window) is None
-                and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE
-                and not (verb and self.grounding._unmatched(verb, candidate.text)))
+                and self.grounding.missing_verb(part, candidate.text) is None
+                and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
 
     def score(self, question: str, context: str, candidates: Sequence[Candidate],
               vectors: np.ndarray) -> np.ndarray:

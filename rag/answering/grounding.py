@@ -95,6 +95,33 @@ _ABSTRACT = re.compile(r"(tion|sion|ity|ment|ness|ance|ence|ship|ism|ure|acy)s?$
 _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has", "have"}
 
 
+# The verb a question asks about: "what does the EU position EXCLUDE?", "how did Zelensky
+# RESPOND to ...", "what was SERVED at dinner?".
+_ENDS_ON_VERB = re.compile(r"^(?:[^,?]*,\s*)?(?i:what|which|who|whom)\b[^?]*\b(?:did|does|do)\b"
+                           r"[^?]*?\b([a-z]+)(?:\s+(?:for|to|about|with|on|of|in))?\s*\?*$")
+_VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:did|does|do)\s+"
+                              r"(?:[A-Z][\w’'-]*\s+)+(?:(?:later|also|first|then|ever|still|"
+                              r"just|\w+ly)\s+)?([a-z]+)\b")
+_PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my)\s+$",
+                                re.IGNORECASE)
+
+
+def asked_verb(question: str) -> dict[str, str]:
+    """The verb the question asks about, where its form shows it (stem -> word): the answer
+    holds it or a word of close meaning; a sentence restating the rest does not answer.
+    Empty when no form shows it, and for verbs that say little ("say", "describe")."""
+    question = question.strip()
+    for m in (_ENDS_ON_VERB.match(question), _VERB_AFTER_NAME.search(question),
+              _PASSIVE.search(question)):
+        if m is None or _DETERMINER_BEFORE.search(question, 0, m.start(1)):
+            continue  # "... during his TRIP?": a noun
+        words = content_words(m.group(1))  # none for "... thank Orban FOR?"
+        if words:
+            return {stem(w): w for w in words if stem(w) not in GENERIC}
+    return {}
+
+
 def answer_kinds(question: str) -> dict[str, str]:
     """The nouns naming the kind of answer ("which PLATFORM", "what SHARE"): the answer
     itself may stand for them ("on X", "80%"), so their absence proves nothing."""
@@ -207,6 +234,13 @@ class Grounding:
             elif self._unmatched({s: word}, window):
                 return word
         return None
+
+    def missing_verb(self, question: str, sentence: str) -> str | None:
+        """The verb the question asks about ("what does it EXCLUDE?") when the sentence
+        holds neither it nor a word of close meaning."""
+        verb = asked_verb(question)
+        missing = self._unmatched(verb, sentence) if verb else []
+        return missing[0] if missing else None
 
     def _names_kind(self, sentence: str, kind: str, known: set[str]) -> bool:
         """Does the sentence give a new name for the kind? Where it holds the kind's word,
