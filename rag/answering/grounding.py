@@ -7,6 +7,9 @@ sentence. So every informative word of the question (one that is rare in the cor
 absent from it) must be found in the sentence or its neighbours, as the same word or as a
 word of close meaning ("talks" for "negotiations"); otherwise the sentence does not answer.
 Words common across the corpus ("Orban", "Putin" in these articles) carry no such weight.
+The verb a question asks about ("what does the EU position EXCLUDE?") must be in the quoted
+sentence itself: one restating the rest of the question ("the EU position ... is reflected
+in Council conclusions") does not answer it.
 """
 
 from __future__ import annotations
