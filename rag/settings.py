@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(20.0, gt=0)
 
     # Retrieval and answering
-    top_k: int = Field(4, ge=1, le=50)
+    # 5, not 4: the checks of what a sentence answers now turn away most wrong quotes, and
+    # a fifth passage holds the answer more often (dev accuracy +1 question, held-out same).
+    top_k: int = Field(5, ge=1, le=50)
     retrieval: Literal["hybrid", "dense"] = Field(
         "hybrid", description="hybrid: dense and BM25 fused; dense: embeddings only.")
     llm: Literal["extractive", "openai"] = "extractive"

@@ -11,7 +11,7 @@ from rag.settings import SettingsError, load_settings
 
 def test_defaults_are_the_offline_stack(monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_settings(_env_file=None)
-    assert (s.embedding, s.llm, s.chroma_host, s.top_k) == ("local", "extractive", None, 4)
+    assert (s.embedding, s.llm, s.chroma_host, s.top_k) == ("local", "extractive", None, 5)
 
 
 def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
