@@ -40,7 +40,7 @@ def line(**changes: object) -> str:
 def test_the_shipped_splits_validate() -> None:
     assert DEFAULT_SETS == (DEFAULT_SET, HELDOUT_SET)  # `rag eval` without --set runs both
     dev, heldout = load_dataset(DEFAULT_SET), load_dataset(HELDOUT_SET)
-    assert len(dev) == 73 and {i.split for i in dev} == {"dev"}  # no field: dev
+    assert len(dev) == 79 and {i.split for i in dev} == {"dev"}  # no field: dev
     assert len(heldout) == 44 and {i.split for i in heldout} == {"heldout"}
     items = load_sets(DEFAULT_SETS)
     assert len({i.id for i in items}) == len(items) == 107
