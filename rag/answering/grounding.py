@@ -90,6 +90,7 @@ _CALENDAR = frozenset("january february march april may june july august septemb
                       "november december monday tuesday wednesday thursday friday saturday "
                       "sunday".split())
 _DEMONYM = re.compile(r"(ian|ese|ish)$")  # "a Hungarian bank" describes; it does not name
+_ASKS_WHO = re.compile(r"(?:^|,\s*)who\s+(?!is\b|was\b|are\b|were\b)[a-z]+", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\bname of\b|\bwhat is .{0,40}\bcalled\b", re.IGNORECASE)
 _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
 # Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
@@ -236,6 +237,9 @@ class Grounding:
                 continue
             elif self._unmatched({s: word}, window):
                 return word
+        if _ASKS_WHO.search(question) and not (_new_person(sentence, asked) or any(
+                not n.isdigit() and n not in _CALENDAR for n in self.names(sentence) - asked)):
+            return "who"  # "Who went with him?": someone (or something) not asked about
         return None
 
     def missing_verb(self, question: str, sentence: str) -> str | None:

@@ -37,6 +37,7 @@ _LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officia
 # of two events.
 _COMPARED = re.compile(r",?\s+(?:compared (?:with|to)|as against|versus|vs\.?)\s+",
                        re.IGNORECASE)
+_PREP_AGAIN = re.compile(rf",?\s+and\s+({_PREP})\s+(?!{_WH}\b)", re.IGNORECASE)
 # Where the first event is named: a preposition, then a determiner or a possessive name.
 _EVENT = re.compile(r"\b(?:at|in|during|on|for|from|after|before|of)\s+(?=(?:the|a|an|his|her|"
                     r"their|its|this|that|[A-Z][\w’']*['’]s)\b)")
@@ -61,7 +62,14 @@ def split_question(question: str) -> list[str]:
 
 
 def _compared(question: str) -> list[str]:
-    """"What X at A, compared with B?" -> "What X at A?", "What X at B?"."""
+    """"What X at A, compared with B?" -> "What X at A?", "What X at B?"; so too "What X of
+    A and of B?" (the preposition said again)."""
+    again = _PREP_AGAIN.search(question)
+    if again:
+        first = question[:again.start()].rstrip(" ,")
+        at = first.lower().rfind(f" {again.group(1).lower()} ")
+        if at > 0:
+            return [f"{first}?", f"{first[:at + 1]}{question[again.start(1):].rstrip(' ?')}?"]
     m = _COMPARED.search(question)
     events = list(_EVENT.finditer(question, 0, m.start())) if m else []
     if not m or not events:

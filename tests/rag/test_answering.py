@@ -196,6 +196,10 @@ def test_a_fact_two_articles_report_is_quoted_once_citing_both(
       "How long did the talks last during the call?"]),
     ("How does Hungary's stance compare with Austria's?",
      ["How does Hungary's stance compare with Austria's?"]),
+    ("What was the purpose of his July 2024 trip and of his latest visit?",  # "of" again
+     ["What was the purpose of his July 2024 trip?", "What was the purpose of his latest visit?"]),
+    ("What did Orban say in Beijing and in Moscow?",
+     ["What did Orban say in Beijing?", "What did Orban say in Moscow?"]),
 ])
 def test_a_question_is_split_into_the_questions_it_asks(question: str,
                                                          parts: list[str]) -> None:
@@ -343,3 +347,12 @@ def test_a_sentence_restating_the_question_without_its_verb_does_not_answer(
                                 "Russia's war against Ukraine exclude?")
     assert "official contacts" in answer.answer, answer.answer
     assert "reflected in many European Council conclusions" not in answer.answer
+
+
+def test_who_asks_for_someone_the_question_does_not_name(corpus_service: RagService) -> None:
+    grounding = corpus_service.answerers["extractive"].grounding
+    question = "Who went with Orban to Moscow?"
+    assert grounding.missing_kind(question, "Orban went to Moscow on Friday.", "") == "who"
+    assert grounding.missing_kind(
+        question, "Foreign minister Peter Szijjarto also joined the trip to Moscow.", "") is None
+    assert grounding.missing_kind("Who is Peter Szijjarto?", "Orban went to Moscow.", "") is None
