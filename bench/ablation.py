@@ -1,5 +1,5 @@
 """What each answering mechanism adds: the eval set run with one mechanism switched off at a
-time, both splits, embedded defaults (extractive answerer, top-k 4).
+time, both splits, embedded defaults (extractive answerer, the default top-k).
 
     .venv/bin/python bench/ablation.py
 
