@@ -194,7 +194,10 @@ class ExtractiveAnswerer:
                     and self._same_fact(candidates[i].text, candidates[j].text,
                                         float(vectors[i] @ vectors[j])) and answers(j)]
             same = list({candidates[j].passage.doc_id: j for j in reversed(same)}.values())
-            quotes.append(Quote(i, float(scores[i]), same))
+            # The fullest telling is the one quoted: what it adds to the question is the answer.
+            asked = content_terms(part)
+            told = max([i, *same], key=lambda j: len(content_terms(candidates[j].text) - asked))
+            quotes.append(Quote(told, float(scores[i]), [j for j in [i, *same] if j != told]))
             cited += [i, *same]
         return quotes
 

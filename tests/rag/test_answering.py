@@ -356,3 +356,13 @@ def test_who_asks_for_someone_the_question_does_not_name(corpus_service: RagServ
     assert grounding.missing_kind(
         question, "Foreign minister Peter Szijjarto also joined the trip to Moscow.", "") is None
     assert grounding.missing_kind("Who is Peter Szijjarto?", "Orban went to Moscow.", "") is None
+
+
+def test_a_fact_two_articles_report_is_quoted_in_its_fuller_telling(
+        corpus_service: RagService) -> None:
+    """000 and 001 both report Orban's letter; only 001 adds the frozen Russian assets."""
+    answer = corpus_service.ask("Besides further EU funding for Ukraine, what did Orban "
+                                "oppose in his letter to Ursula von der Leyen?")
+    assert "frozen Russian assets" in answer.answer, answer.answer
+    assert {c.source for c in answer.citations} >= {"000_81b70a0ba4ae34a8.txt",
+                                                    "001_0d759d72c1af06c9.txt"}
