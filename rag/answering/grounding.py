@@ -139,6 +139,21 @@ def answer_kinds(question: str) -> dict[str, str]:
     return kinds
 
 
+_WHAT_IS_THE = re.compile(r"\bwhat (?:is|was|are|were) the ((?:[a-z]+ ){0,2}?[a-z]+) of\b",
+                          re.IGNORECASE)
+
+
+def _thing_asked(question: str) -> dict[str, str]:
+    """"What was the main FOCUS of the talks?": the thing asked for, which the quote must
+    name (or a word of close meaning); abstract and open ones ("the purpose", "the value")
+    are left to the other checks."""
+    m = _WHAT_IS_THE.search(question)
+    word = m.group(1).split()[-1] if m else ""
+    if not word or stem(word) in _KNOWN_KINDS | GENERIC or _ABSTRACT.search(word):
+        return {}
+    return {stem(word): word}
+
+
 def _phrase_head(words: list[str]) -> str | None:
     """The noun of a phrase that may run on into the rest of the question: its last known
     kind ("Hungarian MINISTER went", "state CORPORATION is"), else its last lower-case
@@ -224,7 +239,7 @@ class Grounding:
         """The kind of answer asked for ("which HOTEL", "what GIFT") when the sentence gives
         none: no new name for a kind of name, nor the kind's word (or a near one) nearby."""
         asked = set(question_words(question))
-        for s, word in answer_kinds(question).items():
+        for s, word in (answer_kinds(question) | _thing_asked(question)).items():
             if s in OPEN_KINDS or word[:1].isupper():
                 continue
             if s in PERSON_KINDS:

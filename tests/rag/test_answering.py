@@ -366,3 +366,16 @@ def test_a_fact_two_articles_report_is_quoted_in_its_fuller_telling(
     assert "frozen Russian assets" in answer.answer, answer.answer
     assert {c.source for c in answer.citations} >= {"000_81b70a0ba4ae34a8.txt",
                                                     "001_0d759d72c1af06c9.txt"}
+
+
+@pytest.mark.parametrize(("question", "thing"), [
+    ("At the Beijing meeting, what was the main focus of their talks?", {"focu": "focus"}),
+    ("What is the name of the Hungarian bank?", {}),  # the name-of check's business
+    ("What was the purpose of his visit?", {}),  # open: any clause may give it
+    ("What is the population of Hungary?", {}),  # abstract
+])
+def test_the_thing_a_what_is_the_x_of_question_asks_for(question: str,
+                                                        thing: dict[str, str]) -> None:
+    from rag.answering.grounding import _thing_asked
+
+    assert _thing_asked(question) == thing
