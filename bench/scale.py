@@ -3,6 +3,7 @@
 
 Run:  .venv/bin/python bench/scale.py [--sizes 1000 10000 100000] [--queries 100] [--keep]
                                        [--merge] [--out bench/out] [--chart docs/bench-scale.png]
+      .venv/bin/python bench/scale.py --serve-again WORKDIR   # serve only, on a kept index
 
 For each size N, a deterministic synthetic corpus of about N chunks (bench/synthetic_news.py,
 cached in <out>/corpus-N/) is measured in a fresh RAG_DATA_DIR (embedded Chroma, default
@@ -275,6 +276,26 @@ def measure_size(chunks: int, args: argparse.Namespace) -> Result:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     return {"size": chunks, "corpus": corpus, "workdir": str(workdir), **result}
+
+
+def serve_again(workdir: Path, args: argparse.Namespace) -> Result:
+    """`rag serve` measured again on a kept index; ingest, raw and re-ingest figures are the
+    earlier run's (its row in <out>/scale.json names this workdir)."""
+    rows = json.loads((args.out / "scale.json").read_text())["sizes"]
+    row = next((r for r in rows if Path(r["workdir"]) == workdir), None)
+    if row is None:
+        raise SystemExit(f"{workdir} is no kept workdir of {args.out / 'scale.json'}")
+    articles, served = row["corpus"]["articles"], {}
+    queries = {"search": synthetic_news.search_queries(args.seed, articles, args.queries),
+               "ask": synthetic_news.ask_questions(args.seed, articles, args.queries),
+               "warmup": synthetic_news.ask_questions(args.seed + 1, articles, WARMUP)}
+    for mode in MODES:
+        shutil.rmtree(workdir / "data" / "vectors", ignore_errors=True)
+        say(f"{row['size']}: rag serve again, RAG_RETRIEVAL={mode} ...")
+        served[mode] = serve_safely(mode, clean_env(workdir / "data"), workdir, queries,
+                                    args.ready_timeout)
+        say(f"{row['size']}: {mode}: {brief(served[mode])}")
+    return {**row, "serve": served, "serve_measured_again": time.strftime("%Y-%m-%d %H:%M")}
 
 
 def measure_in(workdir: Path, env: dict[str, str], corpus: Result,
@@ -554,6 +575,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batches", type=int, nargs="+", default=[16, 32, 64, 128])
     parser.add_argument("--ready-timeout", type=float, default=1800,
                         help="seconds `rag serve` may take to be ready")
+    parser.add_argument("--serve-again", type=Path, metavar="WORKDIR",
+                        help="measure `rag serve` again on a data dir kept by --keep (after a "
+                             "change to search or answering); the other figures of its size "
+                             "stay those of <out>/scale.json (implies --merge)")
     parser.add_argument("--raw-embed", metavar="FOLDER", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -568,6 +593,12 @@ def main() -> None:
     args.chart = args.chart.resolve()
     load, started = os.getloadavg(), time.perf_counter()
     measured: list[Result] = []
+    if args.serve_again:
+        args.merge = True
+        measured.append(serve_again(args.serve_again.resolve(), args))
+        write_outputs(args, merged(args, measured), meta(args, load, time.perf_counter()
+                                                            - started), final=True)
+        return
     sizes = sorted(args.sizes)
     for size in sizes:
         measured.append(measure_size(size, args))

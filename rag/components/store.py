@@ -115,6 +115,10 @@ class ChunkStore:
         self._chunks: Collection | None = None
         self._registry: Collection | None = None
         self._journal: Collection | None = None
+        # doc_id -> committed content hash (None: no such document), as of a generation:
+        # every commit changes the generation, so a search reads the registry only for
+        # documents it has not seen since the last commit.
+        self._versions: tuple[str, dict[str, Any]] = ("", {})
 
     # -- collections -------------------------------------------------------------------
 
@@ -171,6 +175,7 @@ class ChunkStore:
             with contextlib.suppress(Exception):  # absent already
                 self._client.delete_collection(name)
         self._chunks = self._registry = self._journal = None
+        self._versions = ("", {})
 
     # -- documents -----------------------------------------------------------------------
 
@@ -336,33 +341,40 @@ class ChunkStore:
         """doc_id -> the content hash of its committed version (all documents by default)."""
         if doc_ids is None:
             return {d.doc_id: d.content_hash for d in self.documents()}
-        reg = self.registry.get(ids=sorted(doc_ids), include=["metadatas"])
-        return {i: (m or {}).get("content_hash")
-                for i, m in zip(reg["ids"], reg["metadatas"] or [], strict=True)}
+        generation = self.generation()
+        if generation != self._versions[0]:
+            self._versions = (generation, {})
+        known = self._versions[1]
+        if missing := sorted(doc_ids - known.keys()):
+            reg = self.registry.get(ids=missing, include=["metadatas"])
+            found = {i: (m or {}).get("content_hash")
+                     for i, m in zip(reg["ids"], reg["metadatas"] or [], strict=True)}
+            known.update({i: found.get(i) for i in missing})
+        return {i: known[i] for i in doc_ids}
 
     # -- search --------------------------------------------------------------------------
 
     @_chroma_errors("search")
     def query(self, embedding: list[float], top_k: int) -> list[Passage]:
         self.check_embedding_model()
-        count = self.chunks.count()
-        if count == 0:
-            return []
         # Over-fetch: chunks of an uncommitted version (a write in progress, or leftovers
-        # of an interrupted one) are filtered out; fetch deeper until k remain.
-        wanted = min(count, top_k * 2)
+        # of an interrupted one) are filtered out; fetch deeper until k remain. Chroma
+        # returns fewer than asked when the index holds no more (no count(): 17 ms at 100k).
+        wanted = top_k * 2
         while True:
             res = self.chunks.query(query_embeddings=[embedding], n_results=wanted,
                                     include=["documents", "metadatas", "distances"])
             ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
+            if not ids:
+                return []  # an empty index
             metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
             versions = self._committed_versions({str(m["doc_id"]) for m in metas})
             passages = [_passage(cid, text, m, round(1.0 - float(dist), 4))
                         for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
                         if _committed(m, versions)]
-            if len(passages) >= top_k or wanted >= count:
+            if len(passages) >= top_k or len(ids) < wanted:
                 return passages[:top_k]
-            wanted = min(count, wanted * 4)
+            wanted *= 4
 
 
 def _committed(meta: Any, versions: dict[str, Any]) -> bool:
