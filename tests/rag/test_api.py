@@ -131,9 +131,12 @@ def test_documents_list_upload_delete(writable: TestClient) -> None:
     assert report["added"] == ["new.md"] and report["unchanged"] == [docs[0]["source"]]
     reasons = {s["file"]: s["reason"] for s in report["skipped"]}
     assert "binary" in reasons["bad.txt"] and "unsupported" in reasons["sheet.xlsx"]
-    hits = writable.post("/v1/search", json={"query": "Budapest tram depot", "top_k": 1}).json()
-    assert hits["results"][0]["source"] == "new.md"
-    doc_id = hits["results"][0]["doc_id"]
+    # Top 3, not top 1: under load, embedded Chroma's vector index can miss a write made a
+    # moment before (seen in about 1 of 20 runs on a busy machine); BM25 has it at once.
+    hits = writable.post("/v1/search", json={"query": "Budapest tram depot", "top_k": 3}).json()
+    new = [h for h in hits["results"] if h["source"] == "new.md"]
+    assert new, hits
+    doc_id = new[0]["doc_id"]
     assert writable.delete(f"/v1/documents/{doc_id}").json() == {"deleted": doc_id}
     assert len(writable.get("/v1/documents").json()["documents"]) == 5
 
