@@ -285,17 +285,27 @@ def serve_again(workdir: Path, args: argparse.Namespace) -> Result:
     row = next((r for r in rows if Path(r["workdir"]) == workdir), None)
     if row is None:
         raise SystemExit(f"{workdir} is no kept workdir of {args.out / 'scale.json'}")
-    articles, served = row["corpus"]["articles"], {}
-    queries = {"search": synthetic_news.search_queries(args.seed, articles, args.queries),
-               "ask": synthetic_news.ask_questions(args.seed, articles, args.queries),
-               "warmup": synthetic_news.ask_questions(args.seed + 1, articles, WARMUP)}
-    for mode in MODES:
-        shutil.rmtree(workdir / "data" / "vectors", ignore_errors=True)
-        say(f"{row['size']}: rag serve again, RAG_RETRIEVAL={mode} ...")
-        served[mode] = serve_safely(mode, clean_env(workdir / "data"), workdir, queries,
-                                    args.ready_timeout)
-        say(f"{row['size']}: {mode}: {brief(served[mode])}")
+    served = serve_modes(row["size"], clean_env(workdir / "data"), workdir,
+                         timed_queries(row["corpus"]["articles"], args), args)
     return {**row, "serve": served, "serve_measured_again": time.strftime("%Y-%m-%d %H:%M")}
+
+
+def timed_queries(articles: int, args: argparse.Namespace) -> dict[str, list[str]]:
+    return {"search": synthetic_news.search_queries(args.seed, articles, args.queries),
+            "ask": synthetic_news.ask_questions(args.seed, articles, args.queries),
+            "warmup": synthetic_news.ask_questions(args.seed + 1, articles, WARMUP)}
+
+
+def serve_modes(n: int, env: dict[str, str], workdir: Path, queries: Result,
+                args: argparse.Namespace) -> Result:
+    served = {}
+    for mode in MODES:
+        # Each mode starts with the answerer's vector cache empty: the questions repeat.
+        shutil.rmtree(workdir / "data" / "vectors", ignore_errors=True)
+        say(f"{n}: rag serve, RAG_RETRIEVAL={mode}, {args.queries} searches and asks ...")
+        served[mode] = serve_safely(mode, env, workdir, queries, args.ready_timeout)
+        say(f"{n}: {mode}: {brief(served[mode])}")
+    return served
 
 
 def measure_in(workdir: Path, env: dict[str, str], corpus: Result,
@@ -313,18 +323,8 @@ def measure_in(workdir: Path, env: dict[str, str], corpus: Result,
     index_bytes = du_bytes(workdir / "data")
     again = ingest(folder, env, workdir)
     say(f"{n}: re-ingest {again['wall_s']:.1f} s; index {index_bytes / MB:.1f} MB")
-    queries = {"search": synthetic_news.search_queries(args.seed, corpus["articles"],
-                                                       args.queries),
-               "ask": synthetic_news.ask_questions(args.seed, corpus["articles"], args.queries),
-               "warmup": synthetic_news.ask_questions(args.seed + 1, corpus["articles"],
-                                                      WARMUP)}
-    served = {}
-    for mode in MODES:
-        # Each mode starts with the answerer's vector cache empty: the questions repeat.
-        shutil.rmtree(workdir / "data" / "vectors", ignore_errors=True)
-        say(f"{n}: rag serve, RAG_RETRIEVAL={mode}, {args.queries} searches and asks ...")
-        served[mode] = serve_safely(mode, env, workdir, queries, args.ready_timeout)
-        say(f"{n}: {mode}: {brief(served[mode])}")
+    queries = timed_queries(corpus["articles"], args)
+    served = serve_modes(n, env, workdir, queries, args)
     return {"chunks": chunks, "stored_chunks": stored, "ingest": first, "raw": raw,
             "reingest": again, "index_bytes": index_bytes,
             "index_bytes_after_reingest": du_bytes(workdir / "data"), "serve": served,
