@@ -178,6 +178,7 @@ class ExtractiveAnswerer:
         limit = MAX_LIST_SENTENCES if listing else MAX_SENTENCES
         quotes: list[Quote] = []
         cited: list[int] = []
+        asked = content_terms(part)
         order = ranked[ranked.index(best):]
         if listing:  # the best of each article first: a list gathers what each one tells
             docs = {i: candidates[i].passage.doc_id for i in order}
@@ -195,7 +196,6 @@ class ExtractiveAnswerer:
                                         float(vectors[i] @ vectors[j])) and answers(j)]
             same = list({candidates[j].passage.doc_id: j for j in reversed(same)}.values())
             # The fullest telling is the one quoted: what it adds to the question is the answer.
-            asked = content_terms(part)
             told = max([i, *same], key=lambda j: len(content_terms(candidates[j].text) - asked))
             quotes.append(Quote(told, float(scores[i]), [j for j in [i, *same] if j != told]))
             cited += [i, *same]

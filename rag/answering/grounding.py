@@ -15,6 +15,7 @@ in Council conclusions") does not answer it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
@@ -188,15 +189,15 @@ def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     names = [m for m in _PERSON_NAME.finditer(sentence)
              if not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
              and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
-    at = [m.start() for m in WORD.finditer(sentence) if stem(m.group()) == kind]
-    if not names or not at:
+    words = list(WORD.finditer(sentence))
+    kinds = [i for i, w in enumerate(words) if stem(w.group()) == kind]
+    if not names or not kinds:
         return bool(names)
-    starts = [m.start() for m in WORD.finditer(sentence)]
+    starts = [w.start() for w in words]
 
     def index(char: int) -> int:  # the word at a character offset
-        return max(i for i, lo in enumerate(starts) if lo <= char)
+        return bisect_right(starts, char) - 1
 
-    kinds = [index(a) for a in at]
     return any(-NAME_GAP <= index(m.start()) - k <= NAME_GAP
                or -NAME_GAP <= index(m.end() - 1) - k <= NAME_GAP
                for m in names for k in kinds)
