@@ -31,6 +31,7 @@ from ingest.loaders import (
 )
 from ingest.progress import IngestProgress
 from rag.components.embedding import EmbeddingModel
+from rag.components.sentence_vectors import SentenceVectors
 from rag.components.store import ChunkRecord, ChunkStore, DocumentWrite
 from rag.settings import Settings
 
@@ -108,9 +109,12 @@ _Outcome = tuple[str, str, str]  # (report field, file, reason) for files decide
 
 
 class Ingestor:
-    def __init__(self, store: ChunkStore, embedder: EmbeddingModel, settings: Settings) -> None:
+    def __init__(self, store: ChunkStore, embedder: EmbeddingModel, settings: Settings,
+                 in_context: SentenceVectors | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        # Keeps each chunk's sentence vectors from its own model run, for the answerer.
+        self.in_context = in_context
         self.settings = settings
         self.max_bytes = int(settings.max_file_mb * 1_000_000)
 
@@ -204,7 +208,8 @@ class Ingestor:
         now, now_owners = texts[:batch], owners[:batch]
         del texts[:batch], owners[:batch]
         try:
-            vectors = self.embedder.embed_texts(now)
+            vectors = (self.in_context.embed_chunks(now) if self.in_context is not None
+                       else self.embedder.embed_texts(now))
         except Exception as exc:
             for owner in now_owners:
                 owner.failed = f"failed to index: {exc}"

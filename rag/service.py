@@ -11,12 +11,16 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer
 from rag.answering.grounding import Grounding
 from rag.answering.parts import split_question
 from rag.components.embedding import build_embedding_model
+from rag.components.sentence_vectors import DISK_ROWS as SENTENCE_ROWS
+from rag.components.sentence_vectors import TABLE, sentence_vectors_for
 from rag.components.store import ChunkStore, open_store
 from rag.components.vector_cache import DiskVectors, VectorCache
 from rag.conversation import standalone
@@ -38,15 +42,18 @@ class RagService:
             self.store, self.embedder,
             fusion="relative" if settings.retrieval == "hybrid" else "dense",
             lexical_dir=settings.data_dir / "bm25" / settings.collection)
-        self.ingestor = Ingestor(self.store, self.embedder, settings)
         # Sentences and words embedded once serve every later question and process.
-        disk = DiskVectors(settings.data_dir / "vectors" / f"{_file_name(self.embedder.name)}.db")
+        disk_file = settings.data_dir / "vectors" / f"{_file_name(self.embedder.name)}.db"
+        disk = DiskVectors(disk_file)
+        in_context = sentence_vectors_for(
+            self.embedder, DiskVectors(disk_file, SENTENCE_ROWS, TABLE, np.float16))
+        self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
                 self.embedder, settings.min_answer_score,
                 Grounding(VectorCache(self.embedder, WORD_VECTORS, disk),
                           self.retriever.lexical.share),
-                VectorCache(self.embedder, SENTENCE_VECTORS, disk))}
+                VectorCache(self.embedder, SENTENCE_VECTORS, disk), in_context)}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 

@@ -26,6 +26,7 @@ from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, ref
 from rag.answering.grounding import Grounding
 from rag.answering.parts import asking_clause, split_question, wants_list
 from rag.components.embedding import EmbeddingModel
+from rag.components.sentence_vectors import SentenceVectors
 from rag.components.vector_cache import VectorCache
 from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
@@ -58,6 +59,7 @@ class Candidate:
     window: str  # the sentence with its neighbours: where its subject is named
     article: str  # what was retrieved of its article: where the event may be named
     lead: int = 0  # chars before `start` shown with it: "He added: ..." after who "he" is
+    sentence: int = 0  # its index among the passage's sentences (rows of SentenceVectors)
 
 
 @dataclass
@@ -76,7 +78,7 @@ def split_sentences(passage: Passage, article: str = "") -> list[Candidate]:
         window = passage.text[spans[max(0, i - 1)][0]:spans[min(len(spans) - 1, i + 1)][1]]
         lead = lo - spans[i - 1][0] if i and _PRONOUN_OPENING.match(passage.text, lo) else 0
         out.append(Candidate(passage, passage.text[lo:hi], passage.start + lo,
-                             passage.start + hi, window, article or passage.text, lead))
+                             passage.start + hi, window, article or passage.text, lead, i))
     return out
 
 
@@ -106,12 +108,14 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: EmbeddingModel, min_score: float,
                  grounding: Grounding | None = None,
-                 vectors: VectorCache | None = None) -> None:
+                 vectors: VectorCache | None = None,
+                 in_context: SentenceVectors | None = None) -> None:
         self.embedder = embedder
         self.min_score = min_score
         self.grounding = grounding  # None: no aboutness check (used by ablations)
-        # Embedding the passages' sentences is most of this answerer's time.
+        # The questions' vectors, and the sentences' where no `in_context` ones exist.
         self._vectors = vectors or VectorCache(embedder, SENTENCE_VECTORS)
+        self._in_context = in_context  # each sentence read in its chunk, from ingest
 
     def check(self) -> None:
         return None
@@ -253,6 +257,14 @@ class ExtractiveAnswerer:
         are embedded in the same call, for `score` to find in the cache."""
         if not wanted:
             return np.zeros((len(candidates), 0))
+        if self._in_context is not None:
+            self._vectors(queries)  # cached for `score`
+            chunks = self._in_context({candidates[i].passage.text for i in wanted})
+            rows = {i: chunks[candidates[i].passage.text][candidates[i].sentence] for i in wanted}
+            vectors = np.zeros((len(candidates), len(next(iter(rows.values())))))
+            for i, row in rows.items():
+                vectors[i] = row
+            return vectors
         known = self._vectors([*(candidates[i].text for i in sorted(wanted)), *queries])
         width = len(next(iter(known.values())))
         vectors = np.zeros((len(candidates), width))

@@ -119,10 +119,20 @@ class OnnxMiniLM:
         return self._counter.encode(text, add_special_tokens=False).ids
 
     def embed_texts(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
+        return self._embed(texts)[0].tolist() if texts else []
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, and a vector for each of its char `spans` from the same model
+        run: the mean of the token states inside the span, which read the span in its
+        context (a sentence of a chunk), at no cost beyond the text's own embedding."""
+        return self._embed(texts, spans)
+
+    def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
+               ) -> tuple[np.ndarray, list[np.ndarray]]:
         self.load()
-        ids = [e.ids for e in self._encoder.encode_batch(texts)]
+        encodings = self._encoder.encode_batch(texts)
+        ids = [e.ids for e in encodings]
         # Batches of texts of similar length (a batch is padded to its longest), up to
         # batch_size full-length texts' worth of tokens: onnxruntime's memory grows with a
         # batch's tokens, and each run has a fixed cost, so the grounding's single words
@@ -130,24 +140,29 @@ class OnnxMiniLM:
         order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
         budget = self.batch_size * MAX_TOKENS
         vectors: np.ndarray | None = None
+        span_vectors: list[np.ndarray] = [np.empty((0, 0), dtype=np.float32)] * len(texts)
         batch: list[int] = []
         for n, i in enumerate(order):
             batch.append(i)
             following = order[n + 1] if n + 1 < len(order) else None
             if following is None or (len(batch) + 1) * len(ids[following]) > budget:
-                embedded = self._embed_ids([ids[j] for j in batch])
+                embedded, hidden = self._embed_ids([ids[j] for j in batch])
                 if vectors is None:
                     vectors = np.empty((len(texts), embedded.shape[1]), dtype=np.float32)
                 vectors[batch] = embedded
+                for row, j in enumerate(batch if spans is not None else ()):
+                    span_vectors[j] = _pool_spans(hidden[row], encodings[j].offsets,
+                                                  spans[j], embedded[row])
                 batch = []
         assert vectors is not None
-        return vectors.tolist()
+        return vectors, span_vectors
 
     def embed_query(self, text: str) -> list[float]:
         self.load()
-        return self._embed_ids([self._encoder.encode(text).ids])[0].tolist()
+        return self._embed_ids([self._encoder.encode(text).ids])[0][0].tolist()
 
-    def _embed_ids(self, ids: list[list[int]]) -> np.ndarray:
+    def _embed_ids(self, ids: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The texts' vectors and their token states (batch, tokens, dim)."""
         width = max(map(len, ids))
         input_ids = np.zeros((len(ids), width), dtype=np.int64)  # 0 is [PAD]
         for row, seq in enumerate(ids):
@@ -159,4 +174,22 @@ class OnnxMiniLM:
         hidden = self._session.run(None, feed)[0]  # type: ignore[attr-defined]
         mask = attention[..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
-        return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+        return _normalised(pooled), hidden
+
+
+def _normalised(rows: np.ndarray) -> np.ndarray:
+    return rows / np.clip(np.linalg.norm(rows, axis=-1, keepdims=True), 1e-12, None)
+
+
+def _pool_spans(hidden: np.ndarray, offsets: Sequence[tuple[int, int]],
+                spans: Sequence[tuple[int, int]], whole: np.ndarray) -> np.ndarray:
+    """One unit vector per char span: the mean of the states of the tokens inside it (the
+    special tokens have empty offsets and are left out). A span past the truncated end
+    gets the whole text's vector."""
+    marks = np.array(offsets, dtype=np.int64).reshape(-1, 2)
+    real = marks[:, 1] > marks[:, 0]
+    out = np.empty((len(spans), hidden.shape[-1]), dtype=np.float32)
+    for k, (lo, hi) in enumerate(spans):
+        inside = real & (marks[:, 0] >= lo) & (marks[:, 1] <= hi)
+        out[k] = hidden[:len(marks)][inside].mean(axis=0) if inside.any() else whole
+    return _normalised(out)

@@ -30,11 +30,15 @@ PRUNE_EVERY = 5_000  # rows written between checks of the file's size
 
 
 class DiskVectors:
-    """text -> float32 vector in one SQLite table, shared by processes (WAL, busy timeout)."""
+    """text -> vector (flattened, as `dtype`) in one SQLite table, shared by processes (WAL,
+    busy timeout). Tables of one file are independent caches."""
 
-    def __init__(self, path: Path, max_rows: int = DISK_ROWS) -> None:
+    def __init__(self, path: Path, max_rows: int = DISK_ROWS, table: str = "vectors",
+                 dtype: type[np.floating] = np.float32) -> None:
         self.path = path
         self._max_rows = max_rows
+        self._table = table
+        self._dtype = dtype
         self._written = 0
         self._db: sqlite3.Connection | None = None
         self._broken = False
@@ -58,10 +62,10 @@ class DiskVectors:
             items = list(keys)
             for lo in range(0, len(items), 500):  # SQLite's bound-parameter limit
                 chunk = items[lo:lo + 500]
-                rows = db.execute(f"SELECT key, vec FROM vectors WHERE key IN "
+                rows = db.execute(f"SELECT key, vec FROM {self._table} WHERE key IN "
                                   f"({','.join('?' * len(chunk))})", chunk)
                 for key, blob in rows:
-                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
+                    found[keys[key]] = np.frombuffer(blob, dtype=self._dtype).astype(np.float32)
         except sqlite3.Error as exc:
             self._give_up(exc)
         return found
@@ -70,16 +74,17 @@ class DiskVectors:
         db = self._open()
         if db is None or not vectors:
             return
-        rows = [(_key(t), np.asarray(v, dtype=np.float32).tobytes()) for t, v in vectors.items()]
+        rows = [(_key(t), np.asarray(v, dtype=self._dtype).tobytes()) for t, v in vectors.items()]
         try:
             with db:
-                db.executemany("INSERT OR IGNORE INTO vectors (key, vec) VALUES (?, ?)", rows)
+                db.executemany(f"INSERT OR IGNORE INTO {self._table} (key, vec) VALUES (?, ?)",
+                               rows)
             self._written += len(rows)
             if self._written >= PRUNE_EVERY:
                 self._written = 0
                 with db:  # rowids grow with time: the oldest rows have the smallest
-                    db.execute("DELETE FROM vectors WHERE rowid <= "
-                               "(SELECT MAX(rowid) FROM vectors) - ?", (self._max_rows,))
+                    db.execute(f"DELETE FROM {self._table} WHERE rowid <= "
+                               f"(SELECT MAX(rowid) FROM {self._table}) - ?", (self._max_rows,))
         except sqlite3.Error as exc:
             self._give_up(exc)
 
@@ -90,7 +95,7 @@ class DiskVectors:
                 db = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")  # a lost cache row costs a recompute
-                db.execute("CREATE TABLE IF NOT EXISTS vectors "
+                db.execute(f"CREATE TABLE IF NOT EXISTS {self._table} "
                            "(key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
                 self._db = db
             except (sqlite3.Error, OSError) as exc:

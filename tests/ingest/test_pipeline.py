@@ -108,10 +108,10 @@ def test_a_crash_before_the_commit_point_keeps_the_old_version(
 
 def test_a_failed_embedding_leaves_the_index_unchanged(
         fresh_service: RagService, articles_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: OnnxMiniLM, texts: list[str]) -> list[list[float]]:
+    def broken(self: OnnxMiniLM, texts: list[str], spans: object = None) -> object:
         raise RuntimeError("model crashed")
 
-    monkeypatch.setattr(OnnxMiniLM, "embed_texts", broken)
+    monkeypatch.setattr(OnnxMiniLM, "_embed", broken)  # under embed_texts and embed_spans
     report = fresh_service.ingest_paths([articles_copy], progress=False)
     assert len(report.skipped) == 5 and not report.added
     assert chunk_count(fresh_service) == 0 and fresh_service.documents() == []
@@ -130,13 +130,13 @@ def test_delete_document_removes_it_from_search(
 def test_the_embedder_gets_full_batches_across_files(
         fresh_service: RagService, articles_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    embed = OnnxMiniLM.embed_texts
+    embed = OnnxMiniLM._embed
 
-    def counting(self: OnnxMiniLM, texts: list[str]) -> list[list[float]]:
+    def counting(self: OnnxMiniLM, texts: list[str], spans: object = None) -> object:
         calls.append(len(texts))
-        return embed(self, texts)
+        return embed(self, texts, spans)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(OnnxMiniLM, "embed_texts", counting)
+    monkeypatch.setattr(OnnxMiniLM, "_embed", counting)  # under embed_texts and embed_spans
     report = fresh_service.ingest_paths([articles_copy], progress=False)
     assert len(report.added) == 5 and report.chunks == chunk_count(fresh_service) == sum(calls)
     assert len(calls) == 1, "5 files, 21 chunks: one batch, not one call per file"
