@@ -34,9 +34,14 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+STEM_VERSION = 2  # saved BM25 indexes hold stems: a new version rebuilds them
+
+
 def stem(word: str) -> str:
     """A crude English stem, enough to match 'meetings'/'meeting' and 'talks'/'talk'."""
     word = fold(word).replace("’", "'").removesuffix("'s")
+    if len(word) > 5 and word.endswith("ies"):
+        return word[:-3] + "y"  # "cities" -> "city", as the singular stays
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
@@ -72,10 +77,25 @@ def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
 
 
 def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
-    """Split a span at line breaks (a headline has no full stop) and trim white space."""
+    """Split a span at line breaks (a headline has no full stop) and trim white space; a
+    line going on in lower case ("the end of the\n“hot phase” of the war") is the same
+    sentence, broken."""
+    start = end = 0
+    open_ = False  # a sentence is being gathered from start to end
     for m in re.finditer(r"[^\n]+", text[lo:hi]):
         piece = m.group(0)
         stripped = piece.strip()
-        if stripped:
-            a = lo + m.start() + piece.index(stripped)
-            yield a, a + len(stripped)
+        if not stripped:
+            continue
+        a = lo + m.start() + piece.index(stripped)
+        if open_ and not _CONTINUES.match(stripped):
+            yield start, end
+            open_ = False
+        if not open_:
+            start, open_ = a, True
+        end = a + len(stripped)
+    if open_:
+        yield start, end
+
+
+_CONTINUES = re.compile(r"[\"“‘'(]?[a-z]")

@@ -39,8 +39,17 @@ _UNIT_LONG = re.compile(r"\b(" + "|".join(_UNITS.split()) + r")s?[\s-]long\b|\bf
                         "|".join(_UNITS.split()) + r")\b", re.IGNORECASE)
 
 
-_PLACE = re.compile(r"\b(in|at|to|from|near|inside|outside|visit(?:ed|ing)?|arrived in|"
-                    r"trip to)\s+(?:the\s+|his\s+|her\s+|their\s+)?[A-Z]")
+_PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|visit(?:ed|ing)?|arrived in|"
+                    r"trip to)\s+(?:the\s+|his\s+|her\s+|their\s+)?([A-Z][\w’'-]*)")
+
+
+_VENUE = re.compile(r"\b([A-Z][\w’'-]*) as (?:a|an|the) (?:\w+ )?(?:venue|host|location|site)\b")
+
+
+def places(sentence: str) -> set[str]:
+    """Stems of the names standing where a place does ("in Beijing", "to Moscow",
+    "Budapest as a potential venue")."""
+    return {stem(m.group(1)) for pattern in (_PLACE, _VENUE) for m in pattern.finditer(sentence)}
 
 
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
@@ -53,9 +62,10 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     if re.search(r"^(when)\b|\bwhat (calendar )?(date|day|year|month)\b|\bwhich (year|date|"
                  r"day|month)\b|\bin what year\b", q):
         return "time", None
-    if re.search(r"\bhow long\b", q):
+    if re.search(r"\bhow long\b|^what (?:is|was) the (?:length|duration|period) of\b", q):
         return "duration", None
-    if re.match(r"(where|in which (city|country|place|town))\b", q):
+    if re.match(r"(where|in (which|what) (city|cities|country|countries|place|places|town|"
+                r"towns))\b", q):
         return "place", None
     count = re.search(r"\bhow many (\w+)", q)
     if count:
@@ -79,7 +89,7 @@ def holds_answer_type(sentence: str, question: str) -> bool:
         return bool(re.search(r"%|\bper ?cent\b|\bhalf\b|\bthird\b|\bquarter\b", sentence,
                               re.IGNORECASE))
     if kind == "place":  # "in Beijing", "to Moscow", "at his Mar-a-Lago estate"
-        return bool(_PLACE.search(sentence))
+        return bool(places(sentence))
     if kind == "duration":
         return bool(_DURATION.search(sentence) or _UNIT_LONG.search(sentence))
     if kind == "count" and unit:

@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from rag.answering.answer_types import places
 from rag.components.vector_cache import VectorCache
 from rag.text import STOPWORDS, WORD, content_words, stem
 
@@ -62,11 +63,15 @@ NAME_KINDS = frozenset(stem(w) for w in (
     "city town capital country nation state region place platform outlet agency website "
     "newspaper broadcaster channel party company corporation firm bank organisation "
     "organization group official leader minister president chancellor spokesperson "
-    "spokesman aide diplomat politician person people reporter journalist".split()))
+    "spokesman aide diplomat politician person people reporter journalist head figure "
+    "premier ruler representative ambassador".split()))
+# Of those, kinds answered by a place's name: common ones too ("Moscow" in most articles).
+PLACE_KINDS = frozenset(stem(w) for w in "city town capital place venue".split())
 # Of those, kinds answered by a person's name ("Yuri Ushakov"), not just any new name.
 PERSON_KINDS = frozenset(stem(w) for w in (
     "official leader minister president chancellor spokesperson spokesman aide diplomat "
-    "politician person people reporter journalist envoy adviser advisor chief".split()))
+    "politician person people reporter journalist envoy adviser advisor chief head figure "
+    "premier ruler representative ambassador".split()))
 _TITLES = frozenset(stem(w) for w in (
     "president prime minister chancellor foreign secretary chief mr mrs ms dr sir general "
     "spokesperson spokesman aide adviser advisor envoy official leader state".split()))
@@ -80,6 +85,7 @@ _INSTITUTIONS = frozenset(stem(w) for w in (  # "European Commission" names no p
 # Kinds the answer-type checks judge, or that say nothing of their own ("which things").
 OPEN_KINDS = frozenset(stem(w) for w in (
     "thing things topic topics issue issues way kind sort one ones other others time year "
+    "length duration period "
     "month day date share percentage proportion number amount value sum role reason "
     "purpose goal stance view response reaction demand message point answer".split()))
 # Phrases that place the event the question is about, up to the next comma or the end.
@@ -90,7 +96,9 @@ _SCENE = re.compile(r"\b(?:during|ahead of|before|after|at the time of|around th
 _CALENDAR = frozenset("january february march april may june july august september october "
                       "november december monday tuesday wednesday thursday friday saturday "
                       "sunday".split())
-_DEMONYM = re.compile(r"(ian|ese|ish)$")  # "a Hungarian bank" describes; it does not name
+# "a Hungarian bank", "the American president" describe; they do not name (and the text
+# may say "US" or "Washington").
+_DEMONYM = re.compile(r"(?<=\w\w\w)(ian|ican|ean|ese|ish)$")
 _ASKS_WHO = re.compile(r"(?:^|,\s*)who\s+(?!is\b|was\b|are\b|were\b)[a-z]+", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\bname of\b|\bwhat is .{0,40}\bcalled\b", re.IGNORECASE)
 _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
@@ -108,8 +116,9 @@ _VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:d
                               r"(?:[A-Z][\w’'-]*\s+)+(?:(?:later|also|first|then|ever|still|"
                               r"just|\w+ly)\s+)?([a-z]+)\b")
 _PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
-_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my)\s+$",
-                                re.IGNORECASE)
+# A determiner or a preposition before the word: a noun ("during his TRIP", "heads of STATE").
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my|of|in|on|"
+                                r"at|with|from|between|by)\s+$", re.IGNORECASE)
 
 
 def asked_verb(question: str) -> dict[str, str]:
@@ -203,6 +212,13 @@ def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
                for m in names for k in kinds)
 
 
+def _kind_phrase(question: str) -> set[str]:
+    """Stems of the phrases naming the kind of answer ("which HUNGARIAN BANK"): an adjective
+    there says what the answer must be; elsewhere ("a summit of the American and Russian
+    leaders") it only describes, and the text may name the country otherwise ("US")."""
+    return {stem(w) for m in _FOCUS.finditer(question) for w in m.group(1).split()}
+
+
 class Grounding:
     """Which informative words of a question a piece of text leaves unsupported."""
 
@@ -246,6 +262,9 @@ class Grounding:
             if s in PERSON_KINDS:
                 if not _new_person(sentence, asked, s):
                     return word
+            elif s in PLACE_KINDS:
+                if not places(sentence) - asked:
+                    return word
             elif s in NAME_KINDS or _ASKS_NAME.search(question):
                 if not self._names_kind(sentence, s, self.names(question) | asked):
                     return word
@@ -287,7 +306,8 @@ class Grounding:
         anywhere = question_words(article)
         scene = {stem(w) for w in WORD.findall(" ".join(_SCENE.findall(question)))}
         return [w for s, w in self.informative(question).items() if s in self.names(question)
-                and s not in near and (s not in scene or s not in anywhere)]
+                and s not in near and (s not in scene or s not in anywhere)
+                and not (_DEMONYM.search(w) and s not in _kind_phrase(question))]
 
     def _unmatched(self, wanted: Mapping[str, str], text: str) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""

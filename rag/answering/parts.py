@@ -61,9 +61,24 @@ def split_question(question: str) -> list[str]:
     return [_as_question(p) for p in parts] or [question]
 
 
+# "How did the length of A compare with the period of B?", "What is the difference between
+# A and B?": two things, each asked about.
+_HOW_COMPARE = re.compile(r"^(?:how|in what way)\s+(?:did|does|do|is|was|are|were)\s+(.+?)\s+"
+                          r"(?:compare|differ|contrast)\s+(?:with|to|from)\s+(.+?)\s*\?*$|"
+                          r"^what\s+(?:is|was|are|were)\s+the\s+differences?\s+between\s+"
+                          r"(.+?)\s+and\s+(.+?)\s*\?*$", re.IGNORECASE)
+
+
 def _compared(question: str) -> list[str]:
     """"What X at A, compared with B?" -> "What X at A?", "What X at B?"; so too "What X of
-    A and of B?" (the preposition said again)."""
+    A and of B?" (the preposition said again) and "How did A compare with B?"."""
+    both = _HOW_COMPARE.match(question)
+    if both:
+        a, b = (thing for thing in both.groups() if thing)
+        owner = re.match(r"[\w-]+['’]s\s+(.+)", a)
+        if owner and re.fullmatch(r"[\w-]+['’]s", b):  # "Hungary's stance ... Austria's"
+            b = f"{b} {owner.group(1)}"
+        return [f"What was {a}?", f"What was {b}?"]
     again = _PREP_AGAIN.search(question)
     if again:
         first = question[:again.start()].rstrip(" ,")

@@ -24,7 +24,7 @@ import numpy as np
 from rag.components.vector_cache import DiskVectors, VectorCache
 from rag.text import sentence_spans
 
-TABLE = "chunk_sentences_v1"  # bump when sentence_spans changes: the rows follow its spans
+TABLE = "chunk_sentences_v2"  # bump when sentence_spans changes: the rows follow its spans
 DISK_ROWS = 400_000  # chunks (about 6 kB each as float16); the oldest go first
 MEMORY_ROWS = 2_000  # chunks kept in memory by a server
 

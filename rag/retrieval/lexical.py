@@ -22,7 +22,7 @@ from rag.components.store import ChunkStore
 
 # Our stop words, not bm25s' English list: ours also drop question words ("who", "when"),
 # which carry no topic.
-from rag.text import STOPWORDS, WORD, content_words, stem
+from rag.text import STEM_VERSION, STOPWORDS, WORD, content_words, stem
 
 
 def tokens(text: str) -> list[str]:
@@ -82,7 +82,7 @@ class LexicalIndex:
         if self.folder is None:
             self._build(generation)
             return
-        saved = self.folder / (generation or "empty")
+        saved = self.folder / f"{generation or 'empty'}-stems{STEM_VERSION}"
         # One process builds a generation; the others wait for it, then load it.
         with DocumentLocks(self.folder).hold(BUILD_LOCK):
             if (saved / "ids.json").exists():

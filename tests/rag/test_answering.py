@@ -86,6 +86,10 @@ def test_sentence_spans_respect_abbreviations_quotes_and_lines() -> None:
     assert [text[a:b].strip() for a, b in sentence_spans(text)] == [
         "Mr. Orban met Putin.", 'He said "No."', "The U.S. side left!", "Days later?",
         "A headline"]
+    # A line going on in lower case is the same sentence, broken.
+    broken = "A headline\nIt could end the\n“hot phase” of the war, he said.\nNext one."
+    assert [broken[a:b] for a, b in sentence_spans(broken)] == [
+        "A headline", "It could end the\n“hot phase” of the war, he said.", "Next one."]
 
 
 def test_a_new_topic_after_a_conversation_is_not_treated_as_a_follow_up(
@@ -194,8 +198,12 @@ def test_a_fact_two_articles_report_is_quoted_once_citing_both(
     ("How long did the talks last during Orban's visit, compared with during the call?",
      ["How long did the talks last during Orban's visit?",
       "How long did the talks last during the call?"]),
-    ("How does Hungary's stance compare with Austria's?",
-     ["How does Hungary's stance compare with Austria's?"]),
+    ("How does Hungary's stance compare with Austria's?",  # each thing compared, asked of
+     ["What was Hungary's stance?", "What was Austria's stance?"]),
+    ("How did the length of the call compare with the period of no contact?",
+     ["What was the length of the call?", "What was the period of no contact?"]),
+    ("What is the difference between the Moscow visit and the Beijing meeting?",
+     ["What was the Moscow visit?", "What was the Beijing meeting?"]),
     ("What was the purpose of his July 2024 trip and of his latest visit?",  # "of" again
      ["What was the purpose of his July 2024 trip?", "What was the purpose of his latest visit?"]),
     ("What did Orban say in Beijing and in Moscow?",
@@ -220,6 +228,7 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("What made that meeting a first?", None),  # a verb after "what": no kind named
     ("Apart from Orban, which two other leaders met Putin?", "leaders"),  # past "other"
     ("Which leaders other than Orban met Putin?", "leaders"),  # a kind, not a verb
+    ("Which Austrian head of government went to Moscow?", "head"),
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
     from rag.answering.grounding import answer_kinds
@@ -242,6 +251,32 @@ def test_a_person_kind_needs_a_new_name_by_its_word(sentence: str, kind: str,
     from rag.text import stem
 
     assert _new_person(sentence, {"orban", "putin"}, stem(kind)) is names
+
+
+@pytest.mark.parametrize(("question", "sentence", "missing"), [
+    ("Which Austrian head of government went to Moscow?",
+     "Austrian Chancellor Karl Nehammer visited Moscow in April 2022.", None),
+    ("In which cities did they meet?", "The two leaders met in Beijing.", None),
+    ("In which cities did they meet?", "The two leaders met, officials said.", "cities"),
+    ("Which city did he propose?", "He proposed Budapest as a potential venue.", None),
+    ("Which city did he propose?", "He proposed Budapest talks.", "city"),
+])
+def test_the_kind_asked_for_is_in_the_sentence(corpus_service: RagService, question: str,
+                                               sentence: str, missing: str | None) -> None:
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    assert grounding.missing_kind(question, sentence, sentence) == missing
+
+
+def test_an_adjective_of_a_people_need_not_stand_by_the_sentence(
+        corpus_service: RagService) -> None:
+    # "American" is written "US" in the article: an adjective describes, it does not name.
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    assert grounding.unnamed("Which city did he propose for an American summit?",
+                             "Putin thanked him for proposing a Russia-US summit.", "") == []
+    # In the phrase naming the kind of answer it says what the answer must be.
+    assert grounding.unnamed("Which American city did he propose for a summit?",
+                             "Putin thanked him for proposing a Russia-US summit.", "") == [
+        "American"]
 
 
 def test_names_that_only_place_the_event_may_stand_anywhere_in_the_article(
@@ -332,6 +367,7 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     ("Which city did Orban later propose?", {"propose": "propose"}),  # past the adverb
     ("How did Orbán describe the war?", {}),  # says little: any wording describes
     ("Where did they meet?", {}),
+    ("Which city did he put forward to host the heads of state?", {}),  # "of STATE": a noun
 ])
 def test_the_verb_a_question_asks_about(question: str, verb: dict[str, str]) -> None:
     from rag.answering.grounding import asked_verb
