@@ -126,8 +126,12 @@ def asked_verb(question: str) -> dict[str, str]:
     holds it or a word of close meaning; a sentence restating the rest does not answer.
     Empty when no form shows it, and for verbs that say little ("say", "describe")."""
     question = question.strip()
-    for m in (_ENDS_ON_VERB.match(question), _VERB_AFTER_NAME.search(question),
-              _PASSIVE.search(question)):
+    # The verb right after a named subject first: "what did Putin TELL Orban ... before the
+    # talks on the US peace PUSH?" ends on a noun.
+    after_name = _VERB_AFTER_NAME.search(question)
+    if after_name:  # "did Putin TELL": a verb, though one saying little ("tell") is no check
+        return {stem(w): w for w in content_words(after_name.group(1)) if stem(w) not in GENERIC}
+    for m in (_ENDS_ON_VERB.match(question), _PASSIVE.search(question)):
         if m is None or _DETERMINER_BEFORE.search(question, 0, m.start(1)):
             continue  # "... during his TRIP?": a noun
         words = content_words(m.group(1))  # none for "... thank Orban FOR?"

@@ -368,6 +368,9 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     ("How did Orbán describe the war?", {}),  # says little: any wording describes
     ("Where did they meet?", {}),
     ("Which city did he put forward to host the heads of state?", {}),  # "of STATE": a noun
+    ("What did Putin tell Orban before the talks on the US peace push?", {}),  # "tell", not
+    ("What did Putin thank Orban for before the talks on the US peace push?",  # "push"
+     {"thank": "thank"}),
 ])
 def test_the_verb_a_question_asks_about(question: str, verb: dict[str, str]) -> None:
     from rag.answering.grounding import asked_verb
