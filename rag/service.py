@@ -42,11 +42,12 @@ class RagService:
             self.store, self.embedder,
             fusion="relative" if settings.retrieval == "hybrid" else "dense",
             lexical_dir=settings.data_dir / "bm25" / settings.collection)
-        # Sentences and words embedded once serve every later question and process.
-        disk_file = settings.data_dir / "vectors" / f"{_file_name(self.embedder.name)}.db"
-        disk = DiskVectors(disk_file)
-        in_context = sentence_vectors_for(
-            self.embedder, DiskVectors(disk_file, SENTENCE_ROWS, TABLE, np.float16))
+        # Sentences and words embedded once serve every later question and process (a
+        # cache); the chunks' sentence vectors are written by ingest, beside the index.
+        model_file = f"{_file_name(self.embedder.name)}.db"
+        disk = DiskVectors(settings.data_dir / "vectors" / model_file)
+        in_context = sentence_vectors_for(self.embedder, DiskVectors(
+            settings.data_dir / "sentences" / model_file, SENTENCE_ROWS, TABLE, np.float16))
         self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
