@@ -34,7 +34,7 @@ GENERIC = frozenset(stem(w) for w in (
     "thing things time person people kind way country countries name named leader leaders "
     "mention mentioned describe described call called last lasted late early contain "
     "contains include includes involve involves consist use used see show shown want "
-    "going".split()))
+    "going put set bring brought turn".split()))  # light verbs: "put forward" proposes
 
 
 @lru_cache(maxsize=4096)  # the same passages and articles are read for every candidate
@@ -77,7 +77,10 @@ _TITLES = frozenset(stem(w) for w in (
     "spokesperson spokesman aide adviser advisor envoy official leader state".split()))
 NAME_GAP = 5  # words from a kind to its name: "officials, including Putin aide Yuri Ushakov"
 _ASIDE = re.compile(r"\([^()]*\)")
-_PERSON_NAME = re.compile(r"\b([A-Z][^\W\d_]+)\s+([A-Z][^\W\d_]+)\b")
+# Two capitalised words, maybe joined by particles ("Ursula von der Leyen"); overlapping
+# (a lookahead), so that "President Ursula" being a title does not hide "Ursula von ...".
+_PERSON_NAME = re.compile(r"(?=\b([A-Z][^\W\d_]+)\s+(?:(?:von|van|der|den|de|del|della|da|di|"
+                          r"du|la|le|bin|ibn|al)\s+)*([A-Z][^\W\d_]+)\b)")
 _INSTITUTIONS = frozenset(stem(w) for w in (  # "European Commission" names no person
     "commission union council parliament forum initiative ministry party bank agency office "
     "committee court government organisation organization nations republic federation house "
@@ -99,7 +102,7 @@ _CALENDAR = frozenset("january february march april may june july august septemb
 # "a Hungarian bank", "the American president" describe; they do not name (and the text
 # may say "US" or "Washington").
 _DEMONYM = re.compile(r"(?<=\w\w\w)(ian|ican|ean|ese|ish)$")
-_ASKS_WHO = re.compile(r"(?:^|,\s*)who\s+(?!is\b|was\b|are\b|were\b)[a-z]+", re.IGNORECASE)
+_ASKS_WHO = re.compile(r"(?:^|,\s*)whom?\s+(?!is\b|was\b|are\b|were\b)[a-z]+", re.IGNORECASE)
 _ASKS_NAME = re.compile(r"\bname of\b|\bwhat is .{0,40}\bcalled\b", re.IGNORECASE)
 _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
 # Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
@@ -112,9 +115,10 @@ _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has"
 # RESPOND to ...", "what was SERVED at dinner?".
 _ENDS_ON_VERB = re.compile(r"^(?:[^,?]*,\s*)?(?i:what|which|who|whom)\b[^?]*\b(?:did|does|do)\b"
                            r"[^?]*?\b([a-z]+)(?:\s+(?:for|to|about|with|on|of|in))?\s*\?*$")
-_VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:did|does|do)\s+"
-                              r"(?:[A-Z][\w’'-]*\s+)+(?:(?:later|also|first|then|ever|still|"
-                              r"just|\w+ly)\s+)?([a-z]+)\b")
+_VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:did|does|do|had|"
+                              r"has|have)\s+(?:(?:[A-Z][\w’'-]*\s+)+|(?:he|she|they)\s+)"
+                              r"(?:(?:later|also|first|then|ever|still|just|\w+ly)\s+)?"
+                              r"([a-z]+)\b")
 _PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
 # A determiner or a preposition before the word: a noun ("during his TRIP", "heads of STATE").
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my|of|in|on|"
@@ -211,8 +215,8 @@ def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     def index(char: int) -> int:  # the word at a character offset
         return bisect_right(starts, char) - 1
 
-    return any(-NAME_GAP <= index(m.start()) - k <= NAME_GAP
-               or -NAME_GAP <= index(m.end() - 1) - k <= NAME_GAP
+    return any(-NAME_GAP <= index(m.start(1)) - k <= NAME_GAP
+               or -NAME_GAP <= index(m.end(2) - 1) - k <= NAME_GAP
                for m in names for k in kinds)
 
 

@@ -244,6 +244,8 @@ def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
     ("Yuri Ushakov joined the talks, said the Putin aide to reporters.", "aide", False),
     ("The Hungarian leader met Putin.", "leader", False),  # "The Hungarian" names no one
     ("Orban met Putin (Sputnik, Kremlin Pool Photo via AP).", "leader", False),  # a credit
+    ("In a letter to Commission President Ursula von der Leyen, Orban asked for talks.",
+     "figure", True),  # past the title, with the particles
 ])
 def test_a_person_kind_needs_a_new_name_by_its_word(sentence: str, kind: str,
                                                     names: bool) -> None:
@@ -368,6 +370,7 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     ("How did Orbán describe the war?", {}),  # says little: any wording describes
     ("Where did they meet?", {}),
     ("Which city did he put forward to host the heads of state?", {}),  # "of STATE": a noun
+    ("Whom had he met before the call?", {"met": "met"}),
     ("What did Putin tell Orban before the talks on the US peace push?", {}),  # "tell", not
     ("What did Putin thank Orban for before the talks on the US peace push?",  # "push"
      {"thank": "thank"}),
