@@ -144,6 +144,14 @@ def asked_verb(question: str) -> dict[str, str]:
     return {}
 
 
+def _object_of(verb: str, question: str) -> set[str]:
+    """The stem of the common noun right after `verb` ("send a LETTER"), if any."""
+    m = re.search(rf"\b{re.escape(verb)}\s+(?:(?:a|an|the|his|her|their|its)\s+)?([a-z]+)\b",
+                  question)
+    noun = m.group(1) if m else ""
+    return {stem(noun)} if noun and noun not in STOPWORDS and noun not in _PHRASE_END else set()
+
+
 def answer_kinds(question: str) -> dict[str, str]:
     """The nouns naming the kind of answer ("which PLATFORM", "what SHARE"): the answer
     itself may stand for them ("on X", "80%"), so their absence proves nothing."""
@@ -290,6 +298,9 @@ class Grounding:
         holds neither it nor a word of close meaning."""
         verb = asked_verb(question)
         missing = self._unmatched(verb, sentence) if verb else []
+        # "did Orban SEND a LETTER": "in a letter to ..." tells the sending too.
+        held = set(question_words(sentence))
+        missing = [w for w in missing if not _object_of(w, question) & held]
         return missing[0] if missing else None
 
     def _names_kind(self, sentence: str, kind: str, known: set[str]) -> bool:

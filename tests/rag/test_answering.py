@@ -391,6 +391,15 @@ def test_a_sentence_restating_the_question_without_its_verb_does_not_answer(
     assert "reflected in many European Council conclusions" not in answer.answer
 
 
+def test_a_verb_is_told_by_its_object(corpus_service: RagService) -> None:
+    # "in a letter to ..." tells that a letter was sent; a sentence without it does not.
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    question = "To whom did Orban send a letter calling for peace talks?"
+    assert grounding.missing_verb(question, "In a letter to Ursula von der Leyen, Orban "
+                                            "called for peace talks.") is None
+    assert grounding.missing_verb(question, "Orban called for peace talks.") == "send"
+
+
 def test_who_asks_for_someone_the_question_does_not_name(corpus_service: RagService) -> None:
     grounding = corpus_service.answerers["extractive"].grounding
     question = "Who went with Orban to Moscow?"
