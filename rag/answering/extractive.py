@@ -34,7 +34,7 @@ from rag.text import content_terms, named_terms, sentence_spans
 
 MEANING_WEIGHT = 0.7  # the rest is wording
 MAX_SENTENCES = 2  # per part of a question
-MAX_LIST_SENTENCES = 4  # for a question that asks for a list
+MAX_LIST_SENTENCES = 6  # for a list: room for the best of each of the five passages, and one more
 NEAR_BEST = 0.8  # a second sentence is quoted only when it scores this close to the best
 NEAR_BEST_LIST = 0.75
 DUPLICATE_COSINE = 0.92  # two sentences this close say the same: quote one
