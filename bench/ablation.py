@@ -8,7 +8,9 @@ Writes bench/out/ablation.json and ablation.md. Mechanisms:
 - parts: questions in several parts answered part by part (off: as one question);
 - follow-ups: a follow-up read with the question it continues (off: read alone);
 - refusal checks: grounding (names and topic words near the quote) and answer types
-  (off: any sentence above the score floor may answer).
+  (off: any sentence above the score floor may answer);
+- in-context sentence vectors: each sentence's vector read in its chunk at ingest (off: each
+  sentence embedded alone at question time).
 """
 
 from __future__ import annotations
@@ -51,12 +53,17 @@ def _without_refusal_checks(service: RagService, mp: pytest.MonkeyPatch) -> None
     mp.setattr("rag.answering.extractive.holds_answer_type", lambda sentence, question: True)
 
 
+def _without_in_context(service: RagService, mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(service.answerers["extractive"], "_in_context", None)  # each sentence alone
+
+
 ABLATIONS: dict[str, Callable[[RagService, pytest.MonkeyPatch], None] | None] = {
     "all mechanisms": None,
     "without hybrid retrieval": _without_hybrid,
     "without parts": _without_parts,
     "without follow-ups": _without_follow_ups,
     "without refusal checks": _without_refusal_checks,
+    "without in-context sentence vectors": _without_in_context,
 }
 
 
@@ -84,7 +91,7 @@ def main() -> None:
                                  split: summarise_by_category(
                                      [r for r in run.records if r.split == split])
                                  for split in splits}}
-            print(f"{name:26}", "  ".join(f"{m} {results[name]['overall'][m]:.3f}"
+            print(f"{name:36}", "  ".join(f"{m} {results[name]['overall'][m]:.3f}"
                                           for m in SHOWN), flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "ablation.json").write_text(json.dumps(results, indent=2, default=str))

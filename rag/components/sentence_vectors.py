@@ -5,9 +5,9 @@ for it. Embedding those sentences one by one at question time was most of an ans
 on a large index, where each question brings chunks never seen before. The model reads every
 sentence already when it embeds a chunk at ingest: the mean of its token states over a
 sentence's span is that sentence's vector in context, at no extra model run. These vectors
-also answer better than sentences embedded alone (the eval, session 5: key-fact accuracy on
-the dev split 0.692 -> 0.721, held-out 0.500 -> 0.533), since "he" and "the talks" are read
-with the sentences that name them.
+also answer better than sentences embedded alone (bench/ablation.py, session 5: key-fact
+accuracy on the dev split 0.750 -> 0.798), since "he" and "the talks" are read with the
+sentences that name them.
 
 They are kept on disk keyed by the chunk's text, so they need no bookkeeping with versions
 (a changed chunk has another text); a chunk ingested before they existed, or pruned from the
