@@ -1,4 +1,4 @@
-"""`rag eval --ingest data/articles --limit 8` end to end, as a user runs it."""
+"""`rag eval --ingest data/articles --limit 12` end to end, as a user runs it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
                                     "summary": {"overall": {"hit_rate": 0.5, "accuracy": 0.5,
                                                             "total_p95_ms": 100.0}}}))
     out = tmp_path / "out"
-    proc = run_rag_eval(tmp_path, "--ingest", str(ARTICLES), "--limit", "10", "--out", str(out),
+    proc = run_rag_eval(tmp_path, "--ingest", str(ARTICLES), "--limit", "12", "--out", str(out),
                         "--baseline", str(baseline), "--min-hit-rate", "0",
                         "--max-p95-ms", "0.001")
     report = f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
@@ -31,9 +31,9 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
         assert data[:8] == PNG_MAGIC and len(data) > 10_000, name
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert results["format"] == "rag-eval-results/1"
-    assert results["meta"]["questions_run"] == 10 and results["meta"]["top_k"] == 5
+    assert results["meta"]["questions_run"] == 12 and results["meta"]["top_k"] == 5
     overall = results["summary"]["overall"]
-    assert overall["questions"] == 10 and overall["errors"] == 0
+    assert overall["questions"] == 12 and overall["errors"] == 0
     for key in ("hit_rate", "mrr", "accuracy", "f1", "citation_validity", "refusal_recall",
                 "wrong_refusal_rate", "retrieve_p50_ms", "generate_p95_ms", "total_p95_ms"):
         assert isinstance(overall[key], float), key
@@ -44,7 +44,7 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
     assert len(results["summary"]["by_category"]) >= 4  # --limit spreads over the set
     # no --set: both packaged splits, and --limit keeps some of each
     assert list(results["summary"]["by_split"]) == ["dev", "heldout"]
-    assert results["meta"]["questions_in_set"] == 129
+    assert results["meta"]["questions_in_set"] == 163
     question = results["questions"][0]
     assert {"id", "question", "answer", "refused", "citations", "retrieved", "timings_ms",
             "scores", "error"} <= set(question)

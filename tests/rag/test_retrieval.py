@@ -64,8 +64,12 @@ def test_lexical_index_follows_ingest_and_delete(tmp_path: Path) -> None:
     doc = _write(tmp_path / "new", f"The {UNIQUE} delegation arrived in Budapest on Monday. "
                                    "It met officials of the ministry for two hours.")
     writer.ingest_paths([doc], progress=False)
-    top = reader.search(f"the {UNIQUE} delegation", top_k=1)[0]
-    assert UNIQUE in top.text and top.source == "zorblax.txt"
+    # Among the top 3, not first: under load embedded Chroma's vector index can miss a write
+    # made a moment before (see test_api's upload test); BM25 has it at once.
+    found = [p for p in reader.search(f"the {UNIQUE} delegation", top_k=3)
+             if p.source == "zorblax.txt"]
+    assert found and UNIQUE in found[0].text
+    top = found[0]
 
     writer.delete_document(top.doc_id)
     assert all(p.source != "zorblax.txt"
