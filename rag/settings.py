@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     # Retrieval and answering
     # 5, not 4: the checks of what a sentence answers now turn away most wrong quotes, and
     # a fifth passage holds the answer more often (dev accuracy +1 question, held-out same).
-    top_k: int = Field(5, ge=1, le=50)
+    top_k: int = Field(5, ge=1, le=50, description=(
+        "Passages searched for a question; a question in several parts searches top_k + 2 "
+        "for each part."))
     retrieval: Literal["hybrid", "dense"] = Field(
         "hybrid", description="hybrid: dense and BM25 fused; dense: embeddings only.")
     llm: Literal["extractive", "openai"] = "extractive"
