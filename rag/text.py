@@ -34,7 +34,7 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-STEM_VERSION = 2  # saved BM25 indexes hold stems: a new version rebuilds them
+STEM_VERSION = 3  # saved BM25 indexes hold stems (and words): a new version rebuilds them
 
 
 def stem(word: str) -> str:
@@ -48,8 +48,12 @@ def stem(word: str) -> str:
     return word
 
 
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S." is the word "US"
+
+
 def content_words(text: str) -> list[str]:
-    """The words of `text` that are not stop words, as written, in order."""
+    """The words of `text` that are not stop words, as written ("U.S." as "US"), in order."""
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
     return [w for w in WORD.findall(text) if w.lower() not in STOPWORDS]
 
 

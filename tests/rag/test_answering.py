@@ -86,6 +86,10 @@ def test_sentence_spans_respect_abbreviations_quotes_and_lines() -> None:
     assert [text[a:b].strip() for a, b in sentence_spans(text)] == [
         "Mr. Orban met Putin.", 'He said "No."', "The U.S. side left!", "Days later?",
         "A headline"]
+    from rag.text import content_words
+
+    assert content_words("Orban met U.S. officials in the UK.") == ["Orban", "met", "US",
+                                                                    "officials", "UK"]
     # A line going on in lower case is the same sentence, broken.
     broken = "A headline\nIt could end the\n“hot phase” of the war, he said.\nNext one."
     assert [broken[a:b] for a, b in sentence_spans(broken)] == [
