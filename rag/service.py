@@ -11,8 +11,6 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer
@@ -22,7 +20,7 @@ from rag.components.embedding import build_embedding_model
 from rag.components.sentence_vectors import DISK_ROWS as SENTENCE_ROWS
 from rag.components.sentence_vectors import TABLE, sentence_vectors_for
 from rag.components.store import ChunkStore, open_store
-from rag.components.vector_cache import DiskVectors, VectorCache
+from rag.components.vector_cache import DiskVectors, Int8RowsCodec, VectorCache
 from rag.conversation import standalone
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
@@ -48,7 +46,7 @@ class RagService:
         model_file = f"{_file_name(self.embedder.name)}.db"
         disk = DiskVectors(settings.data_dir / "vectors" / model_file)
         in_context = sentence_vectors_for(self.embedder, DiskVectors(
-            settings.data_dir / "sentences" / model_file, SENTENCE_ROWS, TABLE, np.float16))
+            settings.data_dir / "sentences" / model_file, SENTENCE_ROWS, TABLE, Int8RowsCodec))
         self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(

@@ -9,9 +9,10 @@ also answer better than sentences embedded alone (bench/ablation.py, session 5: 
 accuracy on the dev split 0.750 -> 0.798), since "he" and "the talks" are read with the
 sentences that name them.
 
-They are kept on disk keyed by the chunk's text, so they need no bookkeeping with versions
-(a changed chunk has another text); a chunk ingested before they existed, or pruned from the
-file, gets them at its first question (one model run over the chunk).
+They are kept on disk (int8, with a scale per sentence) keyed by the chunk's text, so they
+need no bookkeeping with versions (a changed chunk has another text); a chunk ingested before
+they existed, or pruned from the file, gets them at its first question (one model run over
+the chunk).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import numpy as np
 from rag.components.vector_cache import DiskVectors, VectorCache
 from rag.text import sentence_spans
 
-TABLE = "chunk_sentences_v2"  # bump when sentence_spans changes: the rows follow its spans
-DISK_ROWS = 400_000  # chunks (about 6 kB each as float16); the oldest go first
+TABLE = "chunk_sentences_v3"  # bump when sentence_spans or the codec change: rows follow spans
+DISK_ROWS = 400_000  # chunks (about 3 kB each as int8 rows); the oldest go first
 MEMORY_ROWS = 2_000  # chunks kept in memory by a server
 
 
@@ -68,7 +69,7 @@ class SentenceVectors:
     def __call__(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
         found = self._cache(texts)
         return {t: v.reshape(len(sentences_of(t)), -1) if v.size else v.reshape(0, 0)
-                for t, v in found.items()}
+                for t, v in found.items()}  # (from disk they are rows already)
 
 
 def sentence_vectors_for(embedder: object, disk: DiskVectors) -> SentenceVectors | None:

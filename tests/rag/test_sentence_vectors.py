@@ -10,7 +10,7 @@ import pytest
 
 from rag.components.embedding import OnnxMiniLM
 from rag.components.sentence_vectors import TABLE, SentenceVectors, sentences_of
-from rag.components.vector_cache import DiskVectors
+from rag.components.vector_cache import DiskVectors, Int8RowsCodec
 from rag.service import RagService
 from tests.conftest import ARTICLES
 
@@ -57,15 +57,15 @@ def test_vectors_written_at_ingest_are_read_by_the_next_process(tmp_path: Path,
                                                                  model: OnnxMiniLM) -> None:
     spy = SpyingModel(model)
     path = tmp_path / "vectors.db"
-    written = SentenceVectors(spy, DiskVectors(path, table=TABLE, dtype=np.float16))
+    written = SentenceVectors(spy, DiskVectors(path, table=TABLE, codec=Int8RowsCodec))
     written.embed_chunks([CHUNK, OTHER])
     spy.runs.clear()
-    reader = SentenceVectors(spy, DiskVectors(path, table=TABLE, dtype=np.float16))
+    reader = SentenceVectors(spy, DiskVectors(path, table=TABLE, codec=Int8RowsCodec))
     got = reader([CHUNK, OTHER])
     assert spy.runs == []  # from disk
     assert got[CHUNK].shape == (3, 384) and got[OTHER].shape == (1, 384)
     fresh = model.embed_spans([CHUNK], [sentences_of(CHUNK)])[1][0]
-    assert np.allclose(got[CHUNK], fresh, atol=2e-3)  # stored as float16
+    assert np.allclose(got[CHUNK], fresh, atol=2e-3)  # stored as int8 rows with scales
     # A chunk indexed before these vectors existed gets them at its first question.
     late = "Peskov said the Kremlin valued the balanced position of Hungary."
     assert reader([late])[late].shape == (1, 384) and spy.runs == [late]

@@ -74,3 +74,16 @@ def test_the_file_keeps_the_newest_rows(tmp_path: Path, embedder: CountingEmbedd
     for text in TEXTS:
         cache([text])
     assert set(disk.get(TEXTS)) == set(TEXTS[-2:])
+
+
+def test_int8_rows_keep_unit_vectors_within_a_cosine_of_1e_3() -> None:
+    from rag.components.vector_cache import Int8RowsCodec
+
+    rows = np.random.default_rng(7).normal(size=(9, 384)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    blob = Int8RowsCodec.encode(rows)
+    assert len(blob) < rows.nbytes / 3.5  # a quarter of float32, and the scales
+    back = Int8RowsCodec.decode(blob)
+    assert back.shape == rows.shape
+    assert np.all(np.abs((back * rows).sum(axis=1) - 1) < 1e-3)
+    assert Int8RowsCodec.decode(Int8RowsCodec.encode(np.empty((0, 384)))).shape == (0, 0)
