@@ -17,10 +17,9 @@ from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer
 from rag.answering.grounding import Grounding
 from rag.answering.parts import split_question
 from rag.components.embedding import build_embedding_model
-from rag.components.sentence_vectors import DISK_ROWS as SENTENCE_ROWS
-from rag.components.sentence_vectors import TABLE, sentence_vectors_for
+from rag.components.sentence_vectors import sentence_vectors_for
 from rag.components.store import ChunkStore, open_store
-from rag.components.vector_cache import DiskVectors, Int8RowsCodec, VectorCache
+from rag.components.vector_cache import DiskVectors, VectorCache
 from rag.conversation import standalone
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
@@ -45,8 +44,8 @@ class RagService:
         # cache); the chunks' sentence vectors are written by ingest, beside the index.
         model_file = f"{_file_name(self.embedder.name)}.db"
         disk = DiskVectors(settings.data_dir / "vectors" / model_file)
-        in_context = sentence_vectors_for(self.embedder, DiskVectors(
-            settings.data_dir / "sentences" / model_file, SENTENCE_ROWS, TABLE, Int8RowsCodec))
+        in_context = sentence_vectors_for(self.embedder,
+                                          settings.data_dir / "sentences" / model_file)
         self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(

@@ -51,10 +51,14 @@ def stem(word: str) -> str:
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S." is the word "US"
 
 
+def words(text: str) -> list[str]:
+    """The words of `text`, as written ("U.S." as "US"), in order."""
+    return WORD.findall(_DOTTED.sub(lambda m: m.group(0).replace(".", ""), text))
+
+
 def content_words(text: str) -> list[str]:
-    """The words of `text` that are not stop words, as written ("U.S." as "US"), in order."""
-    text = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
-    return [w for w in WORD.findall(text) if w.lower() not in STOPWORDS]
+    """The words of `text` that are not stop words, as written, in order."""
+    return [w for w in words(text) if w.lower() not in STOPWORDS]
 
 
 def content_terms(text: str) -> set[str]:
@@ -84,21 +88,21 @@ def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
     """Split a span at line breaks (a headline has no full stop) and trim white space; a
     line going on in lower case ("the end of the\n“hot phase” of the war") is the same
     sentence, broken."""
-    start = end = 0
-    open_ = False  # a sentence is being gathered from start to end
+    start: int | None = None  # of the sentence being gathered, which ends at `end`
+    end = 0
     for m in re.finditer(r"[^\n]+", text[lo:hi]):
         piece = m.group(0)
         stripped = piece.strip()
         if not stripped:
             continue
         a = lo + m.start() + piece.index(stripped)
-        if open_ and not _CONTINUES.match(stripped):
+        if start is not None and not _CONTINUES.match(stripped):
             yield start, end
-            open_ = False
-        if not open_:
-            start, open_ = a, True
+            start = None
+        if start is None:
+            start = a
         end = a + len(stripped)
-    if open_:
+    if start is not None:
         yield start, end
 
 

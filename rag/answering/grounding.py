@@ -214,11 +214,11 @@ def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     names = [m for m in _PERSON_NAME.finditer(sentence)
              if not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
              and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
-    words = list(WORD.finditer(sentence))
-    kinds = [i for i, w in enumerate(words) if stem(w.group()) == kind]
+    tokens = list(WORD.finditer(sentence))
+    kinds = [i for i, w in enumerate(tokens) if stem(w.group()) == kind]
     if not names or not kinds:
         return bool(names)
-    starts = [w.start() for w in words]
+    starts = [w.start() for w in tokens]
 
     def index(char: int) -> int:  # the word at a character offset
         return bisect_right(starts, char) - 1
@@ -263,8 +263,7 @@ class Grounding:
     def names(self, text: str) -> set[str]:
         """Stems of the rare names and numbers in `text` (past its first word): what tells
         one event from another ("Ushakov", "Kremlin", "2027"); common ones ("Orban") don't."""
-        words = WORD.findall(text)[1:]
-        return {stem(w) for w in words
+        return {stem(w) for w in WORD.findall(text)[1:]
                 if (w[:1].isupper() or w.isdigit()) and w.lower() not in STOPWORDS
                 and self._share(stem(w)) <= COMMON_SHARE}
 
@@ -299,7 +298,7 @@ class Grounding:
         verb = asked_verb(question)
         missing = self._unmatched(verb, sentence) if verb else []
         # "did Orban SEND a LETTER": "in a letter to ..." tells the sending too.
-        held = set(question_words(sentence))
+        held = question_words(sentence).keys()  # (cached: read for every check)
         missing = [w for w in missing if not _object_of(w, question) & held]
         return missing[0] if missing else None
 
@@ -308,13 +307,13 @@ class Grounding:
         the name must stand by it ("the Paks plant", "bank OTP"), not anywhere ("a
         Hungarian bank ... Kyiv"), and name, not describe ("a Hungarian bank")."""
         new = self.names(sentence) - known
-        words = WORD.findall(sentence)
-        at = [i for i, w in enumerate(words) if stem(w) == kind]
+        said = WORD.findall(sentence)
+        at = [i for i, w in enumerate(said) if stem(w) == kind]
         if not at:
             return bool(new)
-        return any(stem(words[j]) in new and not _DEMONYM.search(words[j])
-                   and (j == 0 or words[j - 1].lower() not in ("a", "an"))
-                   for i in at for j in range(max(0, i - 1), min(len(words), i + 2)) if j != i)
+        return any(stem(said[j]) in new and not _DEMONYM.search(said[j])
+                   and (j == 0 or said[j - 1].lower() not in ("a", "an"))
+                   for i in at for j in range(max(0, i - 1), min(len(said), i + 2)) if j != i)
 
     def unnamed(self, question: str, window: str, article: str) -> list[str]:
         """The question's rare names that the text does not hold: "Kyiv" asked, not there.
@@ -324,9 +323,10 @@ class Grounding:
         near = question_words(window)  # names are not paraphrased: the same word or nothing
         anywhere = question_words(article)
         scene = {stem(w) for w in WORD.findall(" ".join(_SCENE.findall(question)))}
-        return [w for s, w in self.informative(question).items() if s in self.names(question)
+        names, kind_phrase = self.names(question), _kind_phrase(question)
+        return [w for s, w in self.informative(question).items() if s in names
                 and s not in near and (s not in scene or s not in anywhere)
-                and not (_DEMONYM.search(w) and s not in _kind_phrase(question))]
+                and not (_DEMONYM.search(w) and s not in kind_phrase)]
 
     def _unmatched(self, wanted: Mapping[str, str], text: str) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""

@@ -18,11 +18,12 @@ the chunk).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from rag.components.vector_cache import DiskVectors, VectorCache
+from rag.components.vector_cache import DiskVectors, Int8RowsCodec, VectorCache
 from rag.text import sentence_spans
 
 TABLE = "chunk_sentences_v3"  # bump when sentence_spans or the codec change: rows follow spans
@@ -42,39 +43,42 @@ def sentences_of(text: str) -> list[tuple[int, int]]:
 
 
 class _InContext:
-    """The `embed_texts` VectorCache calls: one (sentences, dim) array per chunk text."""
+    """One model run over chunks: their vectors, and a (sentences, dim) array for each."""
 
     def __init__(self, embedder: SpanEmbedder) -> None:
         self.embedder = embedder
 
-    def embed_texts(self, texts: list[str]) -> list[np.ndarray]:
-        return self.embedder.embed_spans(texts, [sentences_of(t) for t in texts])[1]
+    def embed(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        return self.embedder.embed_spans(texts, [sentences_of(t) for t in texts])
+
+    def embed_texts(self, texts: list[str]) -> list[np.ndarray]:  # what VectorCache calls
+        return self.embed(texts)[1]
 
 
 class SentenceVectors:
     """Chunk text -> a unit vector per sentence (rows in the order of `sentences_of`)."""
 
-    def __init__(self, embedder: SpanEmbedder, disk: DiskVectors,
+    def __init__(self, embedder: SpanEmbedder, path: Path,
                  memory_rows: int = MEMORY_ROWS) -> None:
-        self._embedder = embedder
-        self._disk = disk
-        self._cache = VectorCache(_InContext(embedder), memory_rows, disk)  # type: ignore[arg-type]
+        """`path`: the SQLite file kept beside the index (RAG_DATA_DIR/sentences/)."""
+        self._in_context = _InContext(embedder)
+        self._disk = DiskVectors(path, DISK_ROWS, TABLE, Int8RowsCodec)  # (sentences, dim)
+        self._cache = VectorCache(self._in_context, memory_rows,  # type: ignore[arg-type]
+                                  self._disk)
 
     def embed_chunks(self, texts: list[str]) -> list[list[float]]:
         """The chunks' own vectors, for the index; their sentences' go to disk (ingest)."""
-        vectors, per_chunk = self._embedder.embed_spans(texts, [sentences_of(t) for t in texts])
+        vectors, per_chunk = self._in_context.embed(texts)
         self._disk.put(dict(zip(texts, per_chunk, strict=True)))
         return vectors.tolist()
 
     def __call__(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
-        found = self._cache(texts)
-        return {t: v.reshape(len(sentences_of(t)), -1) if v.size else v.reshape(0, 0)
-                for t, v in found.items()}  # (from disk they are rows already)
+        return self._cache(texts)
 
 
-def sentence_vectors_for(embedder: object, disk: DiskVectors) -> SentenceVectors | None:
+def sentence_vectors_for(embedder: object, path: Path) -> SentenceVectors | None:
     """None for an embedder that cannot read spans in context (an OpenAI endpoint, a torch
     model): the answerer then embeds each sentence alone."""
     if not hasattr(embedder, "embed_spans"):
         return None
-    return SentenceVectors(embedder, disk)  # type: ignore[arg-type]
+    return SentenceVectors(embedder, path)  # type: ignore[arg-type]

@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 
 from rag.components.embedding import OnnxMiniLM
-from rag.components.sentence_vectors import TABLE, SentenceVectors, sentences_of
-from rag.components.vector_cache import DiskVectors, Int8RowsCodec
+from rag.components.sentence_vectors import SentenceVectors, sentences_of
 from rag.service import RagService
 from tests.conftest import ARTICLES
 
@@ -57,10 +56,10 @@ def test_vectors_written_at_ingest_are_read_by_the_next_process(tmp_path: Path,
                                                                  model: OnnxMiniLM) -> None:
     spy = SpyingModel(model)
     path = tmp_path / "vectors.db"
-    written = SentenceVectors(spy, DiskVectors(path, table=TABLE, codec=Int8RowsCodec))
+    written = SentenceVectors(spy, path)
     written.embed_chunks([CHUNK, OTHER])
     spy.runs.clear()
-    reader = SentenceVectors(spy, DiskVectors(path, table=TABLE, codec=Int8RowsCodec))
+    reader = SentenceVectors(spy, path)
     got = reader([CHUNK, OTHER])
     assert spy.runs == []  # from disk
     assert got[CHUNK].shape == (3, 384) and got[OTHER].shape == (1, 384)
