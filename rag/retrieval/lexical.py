@@ -22,7 +22,7 @@ from rag.components.store import ChunkStore
 
 # Our stop words, not bm25s' English list: ours also drop question words ("who", "when"),
 # which carry no topic.
-from rag.text import STEM_VERSION, STOPWORDS, WORD, content_words, stem
+from rag.text import STEM_VERSION, STOPWORDS, content_words, stem, words
 
 
 def tokens(text: str) -> list[str]:
@@ -33,8 +33,7 @@ def tokens(text: str) -> list[str]:
 def query_tokens(query: str) -> list[str]:
     """As `tokens`, with names (capitalised past the first word) counted twice: in "What
     did Havasi tell reporters?" the name, not "reporters", says which passage is meant."""
-    words = WORD.findall(query)
-    return [stem(w) for i, w in enumerate(words) if w.lower() not in STOPWORDS
+    return [stem(w) for i, w in enumerate(words(query)) if w.lower() not in STOPWORDS
             for _ in range(2 if i and w[:1].isupper() else 1)]
 
 

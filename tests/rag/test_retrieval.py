@@ -133,3 +133,11 @@ def test_a_llama_index_query_engine_runs_on_our_retriever(corpus_service: RagSer
         assert text is not None
         assert text[hit.node.start_char_idx:hit.node.end_char_idx] == hit.node.get_content()
     assert "Havasi" in nodes[0].node.get_content()
+
+
+def test_a_query_is_read_into_the_words_the_index_holds() -> None:
+    from rag.retrieval.lexical import query_tokens, tokens
+
+    # "U.S." is indexed as "us": a query writing it so must ask for "us", not "u" and "s".
+    assert "us" in tokens("The U.S. imposed sanctions.")
+    assert "us" in query_tokens("Which U.S. sanctions were waived?")
