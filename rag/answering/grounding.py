@@ -23,6 +23,7 @@ from types import MappingProxyType
 import numpy as np
 
 from rag.answering.answer_types import places
+from rag.answering.near_words import near
 from rag.components.vector_cache import VectorCache
 from rag.text import STOPWORDS, WORD, content_words, stem
 
@@ -108,6 +109,10 @@ _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
 # Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
 # their own word: a suffix tells most of them.
 _ABSTRACT = re.compile(r"(tion|sion|ity|ment|ness|ance|ence|ship|ism|ure|acy)s?$")
+# Irregular past participles, which end a noun phrase as "-ed" ones do.
+_PARTICIPLES = frozenset("put made given taken held sent set brought shown known seen told led "
+                         "won chosen written drawn paid said sold built kept left met found "
+                         "spent struck begun run cut hit".split())
 _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has", "have"}
 
 
@@ -194,8 +199,8 @@ def _phrase_head(words: list[str]) -> str | None:
         low = word.lower()
         if low == "other" and words[i + 1:i + 2] != ["than"]:
             continue  # "which two OTHER leaders" qualifies; "leaders other than X" ends
-        if low in _PHRASE_END or (head and low.endswith("ed")):
-            break
+        if low in _PHRASE_END or (head and (low.endswith("ed") or low in _PARTICIPLES)):
+            break  # "what peace PLAN put forward by ...": the participle ends the phrase
         if stem(low) in _KNOWN_KINDS:
             known = word  # the last one: "state CORPORATION"
         elif known:
@@ -320,18 +325,18 @@ class Grounding:
         Names of what is asked about must stand near the sentence (`window`); names that
         only say which event is meant ("... during Hungary's EU COUNCIL presidency", "at
         the visit about a BUDAPEST summit") may stand anywhere in its `article`."""
-        near = question_words(window)  # names are not paraphrased: the same word or nothing
+        by = question_words(window)  # names are not paraphrased: the same word or nothing
         anywhere = question_words(article)
         scene = {stem(w) for w in WORD.findall(" ".join(_SCENE.findall(question)))}
         names, kind_phrase = self.names(question), _kind_phrase(question)
         return [w for s, w in self.informative(question).items() if s in names
-                and s not in near and (s not in scene or s not in anywhere)
+                and s not in by and (s not in scene or s not in anywhere)
                 and not (_DEMONYM.search(w) and s not in kind_phrase)]
 
     def _unmatched(self, wanted: Mapping[str, str], text: str) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""
         have = question_words(text)
-        missing = [w for s, w in wanted.items() if s not in have]
+        missing = [w for s, w in wanted.items() if not near(s) & have.keys()]
         if not missing or not have:
             return missing
         vectors = self._vectors(w.lower() for w in [*missing, *have.values()])
