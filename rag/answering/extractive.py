@@ -188,12 +188,16 @@ class ExtractiveAnswerer:
             docs = {i: candidates[i].passage.doc_id for i in order}
             firsts = list({docs[i]: i for i in reversed(order)}.values())[::-1]
             order = sorted(firsts, key=order.index) + [i for i in order if i not in firsts]
+        listed: set[str] = set()  # the items a list has named so far ("Moscow", ...)
         for i in order:
             if len(quotes) == limit or scores[i] < floor:
                 break
             if not answers(i) or any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE
                                      for j in cited):
                 continue
+            items = self._items(part, candidates[i].text) if listing else None
+            if items is not None and quotes and not items - listed:
+                continue  # names nothing the list has not named: room for one that does
             same = [j for j in ranked if j not in cited and j != i
                     and candidates[j].passage.doc_id != candidates[i].passage.doc_id
                     and self._same_fact(candidates[i].text, candidates[j].text,
@@ -203,7 +207,11 @@ class ExtractiveAnswerer:
             told = max([i, *same], key=lambda j: len(content_terms(candidates[j].text) - asked))
             quotes.append(Quote(told, float(scores[i]), [j for j in [i, *same] if j != told]))
             cited += [i, *same]
+            listed |= items or set()
         return quotes
+
+    def _items(self, part: str, sentence: str) -> frozenset[str] | None:
+        return None if self.grounding is None else self.grounding.answer_items(part, sentence)
 
     def _same_fact(self, a: str, b: str, cosine: float) -> bool:
         """Two articles report one fact: close in meaning and naming the same rare things

@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rag.answering.answer_types import places
+from rag.answering.answer_types import expected_type, places
 from rag.answering.near_words import near
 from rag.components.vector_cache import VectorCache
 from rag.text import STOPWORDS, WORD, content_words, stem
@@ -216,9 +216,7 @@ def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     name must stand by it ("Kremlin SPOKESPERSON Dmitry Peskov", "Peskov, the spokesperson"),
     not elsewhere ("Orban met Putin, a spokesperson said")."""
     sentence = _ASIDE.sub(" ", sentence)  # "(Sputnik, Kremlin Pool Photo via AP)" credits
-    names = [m for m in _PERSON_NAME.finditer(sentence)
-             if not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
-             and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
+    names = _people(sentence, asked)
     tokens = list(WORD.finditer(sentence))
     kinds = [i for i, w in enumerate(tokens) if stem(w.group()) == kind]
     if not names or not kinds:
@@ -231,6 +229,13 @@ def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     return any(-NAME_GAP <= index(m.start(1)) - k <= NAME_GAP
                or -NAME_GAP <= index(m.end(2) - 1) - k <= NAME_GAP
                for m in names for k in kinds)
+
+
+def _people(sentence: str, asked: set[str]) -> list[re.Match[str]]:
+    """The persons' names in the sentence that are not asked about (nor titles)."""
+    return [m for m in _PERSON_NAME.finditer(sentence)
+            if not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
+            and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
 
 
 def _kind_phrase(question: str) -> set[str]:
@@ -295,6 +300,21 @@ class Grounding:
         if _ASKS_WHO.search(question) and not (_new_person(sentence, asked) or any(
                 not n.isdigit() and n not in _CALENDAR for n in self.names(sentence) - asked)):
             return "who"  # "Who went with him?": someone (or something) not asked about
+        return None
+
+    def answer_items(self, question: str, sentence: str) -> frozenset[str] | None:
+        """What the sentence names of the kind asked for ("which CITIES": Moscow, Beijing;
+        "which LEADERS": Karl Nehammer): a list quotes a further sentence only for a new
+        item. None where the kind is not one of names."""
+        asked = set(question_words(question))
+        kinds = set(answer_kinds(question))
+        if kinds & PLACE_KINDS or expected_type(question)[0] == "place":
+            return frozenset(p for p in places(sentence) - asked if p not in _CALENDAR)
+        if kinds & PERSON_KINDS:
+            return frozenset(f"{stem(m.group(1))} {stem(m.group(2))}"
+                             for m in _people(_ASIDE.sub(" ", sentence), asked))
+        if kinds & NAME_KINDS:
+            return frozenset(self.names(sentence) - asked - self.names(question))
         return None
 
     def missing_verb(self, question: str, sentence: str) -> str | None:

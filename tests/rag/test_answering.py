@@ -419,6 +419,21 @@ def test_a_verb_is_told_in_other_news_words(corpus_service: RagService, question
     assert grounding.missing_verb(question, "Orban criticised the plan at Mar-a-Lago.")
 
 
+def test_a_list_quotes_a_further_sentence_only_for_a_new_item(
+        corpus_service: RagService) -> None:
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    cities = "Which cities has Orban met Putin in?"
+    assert grounding.answer_items(cities, "They met in Beijing in October.") == {"beij"}
+    assert grounding.answer_items("Which officials joined Putin?",
+                                  "Putin aide Yuri Ushakov joined them.") == {"yuri ushakov"}
+    assert grounding.answer_items("What did they discuss?", "They discussed gas.") is None
+    # Moscow is told in three articles: quoted once (citing both tellings of that meeting),
+    # it leaves room for Beijing.
+    answer = corpus_service.ask(cities)
+    assert "Beijing" in answer.answer, answer.answer
+    assert answer.answer.count("in Moscow") == 1, answer.answer
+
+
 def test_who_asks_for_someone_the_question_does_not_name(corpus_service: RagService) -> None:
     grounding = corpus_service.answerers["extractive"].grounding
     question = "Who went with Orban to Moscow?"
