@@ -75,16 +75,24 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
+_DAY = re.compile(r"\b(?:" + "|".join(_MONTHS.split()) + r"|yesterday|today|tomorrow)\b|"
+                  r"\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
+# "since the beginning of the war in February 2022" dates the start of a period, not the
+# event the sentence tells: it does not say when that happened.
+_SINCE = re.compile(r"\bsince\b[^,.;:]*", re.IGNORECASE)
+
+
 def holds_answer_type(sentence: str, question: str) -> bool:
     kind, unit = expected_type(question)
     if kind is None:
         return True
+    if kind in ("time", "date") and not re.search(r"\bsince\b", question, re.IGNORECASE):
+        sentence = _SINCE.sub(" ", sentence)
     if kind == "time":
         asked = {m.group(0).lower() for m in _TIME.finditer(question)}
         return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
-    if kind == "date":
-        return bool(re.search(r"\d|\b(" + "|".join(_MONTHS.split()) + r")\b", sentence,
-                              re.IGNORECASE))
+    if kind == "date":  # a day: "on Tuesday", "October 18", "18/10"; not "20 months", "2022"
+        return bool(_DAY.search(sentence))
     if kind == "percent":
         return bool(re.search(r"%|\bper ?cent\b|\bhalf\b|\bthird\b|\bquarter\b", sentence,
                               re.IGNORECASE))

@@ -363,6 +363,25 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     assert holds_answer_type(sentence, "When did Hungary take over the presidency?") is holds
 
 
+@pytest.mark.parametrize(("sentence", "question", "holds"), [
+    # "since ..." dates the start of a period, not the event told
+    ("He is the first to meet Putin since the war began in February 2022.",
+     "When did Orban meet Putin in Beijing?", False),
+    ("They met in Beijing on Tuesday, the first visit since February 2022.",
+     "When did Orban meet Putin in Beijing?", True),
+    ("Hungary has bought Russian gas since 2014.", "Since when has Hungary bought gas?", True),
+    # a date is a day, not any number
+    ("It ended nearly 20 months without contact.", "On what date did they meet?", False),
+    ("They met in 2023.", "On what date did they meet?", False),
+    ("They met on October 17.", "On what date did they meet?", True),
+])
+def test_when_and_what_date_need_the_events_own_time(sentence: str, question: str,
+                                                     holds: bool) -> None:
+    from rag.answering.answer_types import holds_answer_type
+
+    assert holds_answer_type(sentence, question) is holds
+
+
 @pytest.mark.parametrize(("question", "verb"), [
     ("According to Borrell, what does the EU position exclude?", {"exclude": "exclude"}),
     ("Which topic did the Kremlin say they discussed?", {"discuss": "discussed"}),
