@@ -96,6 +96,8 @@ OPEN_KINDS = frozenset(stem(w) for w in (
 _SCENE = re.compile(r"\b(?:during|ahead of|before|after|at the time of|around the time of|"
                     r"according to|"
                     r"at (?:the|his|her|their) (?:\w+ ){0,3}(?:visit|meeting|talks|summit|trip)|"
+                    r"in (?:(?:the|his|her|their|its|a|an) )?(?=[A-Z])|"  # "in Beijing", "in
+                    r"in (?:his|her|their|its|a|an) |"  # his Facebook post": where it was said
                     r"about (?:a|the)|when)\b[^,?]*", re.IGNORECASE)
 _CALENDAR = frozenset("january february march april may june july august september october "
                       "november december monday tuesday wednesday thursday friday saturday "

@@ -293,6 +293,16 @@ def test_names_that_only_place_the_event_may_stand_anywhere_in_the_article(
     answer = corpus_service.ask("Name the Putin aide who joined the talks at Orban's Moscow "
                                 "visit about a Budapest summit.")
     assert not answer.refused and "Ushakov" in answer.answer, answer.answer
+    # "in Beijing", "in his Facebook post" at the end say where it was said, so too.
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    said = "Hungary never wanted to confront Russia, Orban told Putin."
+    for question, place in [("What did Orban say Hungary never wanted in Beijing?", "Beijing"),
+                            ("What did he write in his Facebook post?", "Facebook")]:
+        assert grounding.unnamed(question, said, f"They met in {place}. {said}") == []
+        assert grounding.unnamed(question, said, said) == [place]
+    # A place the question asks about is no scene: it must stand by the sentence.
+    assert grounding.unnamed("How long did Orban's visit to Kyiv last?", said,
+                             f"He went to Kyiv. {said}") == ["Kyiv"]
 
 
 def test_only_sentences_that_may_answer_are_embedded(corpus_service: RagService) -> None:
