@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.text import WORD, stem
+from rag.text import STOPWORDS, WORD, stem
 
 AnswerType = Literal["time", "date", "duration", "count", "number", "percent", "place"]
 
@@ -37,6 +37,38 @@ _DURATION = re.compile(
 _UNIT_LONG = re.compile(r"\b(" + "|".join(_UNITS.split()) + r")s?[\s-]long\b|\bfor (" +
                         "|".join(_UNITS.split()) + r")s\b|\b(an?|half an) (" +
                         "|".join(_UNITS.split()) + r")\b", re.IGNORECASE)
+
+
+_AGO = re.compile(r"[\s-]*ago\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"\s+(?:in which|during which|of|without)\s+([^,.;:]+)", re.IGNORECASE)
+
+
+def measured(sentence: str) -> list[str | None]:
+    """What each duration in the sentence measures: "an hour-long PHONE CALL", "a six-month
+    ROTATING PRESIDENCY", "20 months IN WHICH LEADERS SHUNNED HIM", "DEFEATED FOR THE FIRST
+    TIME in 15 years"; None where the sentence does not tie it to a word ("it lasted two
+    hours"). "Two years ago" is a time: left out."""
+    out: list[str | None] = []
+    for m in [*_DURATION.finditer(sentence), *_UNIT_LONG.finditer(sentence)]:
+        rest = sentence[m.end():]
+        if _AGO.match(rest):
+            continue
+        modifier = m.group(0).lower().endswith("long") or "-" in m.group(0)
+        if re.match(r"[\s-]long\b", rest):  # "an hour" of "an hour-long"
+            rest, modifier = rest[5:], True
+        clause = _CLAUSE.match(rest)
+        if re.search(r"\b(?:in|within)\s+$", sentence[:m.start()]):  # "the first time in 15
+            out.append(sentence[max(0, m.start() - 80):m.start()])  # years": what it bounds
+        elif modifier and re.match(r"\s+[a-z]", rest):
+            words = []
+            for word in WORD.findall(rest[:80]):
+                if word.lower() in STOPWORDS or not word.islower() or len(words) == 3:
+                    break
+                words.append(word)
+            out.append(" ".join(words))
+        else:
+            out.append(clause.group(1) if clause else None)
+    return out
 
 
 _PLACE = re.compile(r"\b(?:in|at|to|from|near|inside|outside|visit(?:ed|ing)?|arrived in|"

@@ -240,6 +240,7 @@ class ExtractiveAnswerer:
             return True
         return (self.grounding.missing_kind(part, candidate.text, candidate.window) is None
                 and self.grounding.missing_verb(part, candidate.text) is None
+                and self.grounding.unmeasured(part, candidate.text) is None
                 and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
 
     def score(self, question: str, context: str, candidates: Sequence[Candidate],

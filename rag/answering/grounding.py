@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rag.answering.answer_types import expected_type, places
+from rag.answering.answer_types import expected_type, measured, places
 from rag.answering.near_words import near
 from rag.components.vector_cache import VectorCache
 from rag.text import STOPWORDS, WORD, content_words, stem
@@ -116,6 +116,13 @@ _PARTICIPLES = frozenset("put made given taken held sent set brought shown known
                          "won chosen written drawn paid said sold built kept left met found "
                          "spent struck begun run cut hit".split())
 _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has", "have"}
+
+
+# The event whose length is asked: "how long did THE MEETING with Putin last?".
+_LENGTH_OF = re.compile(r"\bhow long (?:did|does|do|was|were|is|will|would) (.+?) (?:last|take|"
+                        r"run|go on)\b|\bwhat (?:is|was) the (?:length|duration) of (.+?)"
+                        r"(?:\?|$|,| compared)", re.IGNORECASE)
+_PHRASE_TAIL = re.compile(r"\b(?:with|in|at|between|to|from|on|of|by|that|which)\b")
 
 
 # The verb a question asks about: "what does the EU position EXCLUDE?", "how did Zelensky
@@ -318,6 +325,22 @@ class Grounding:
         if kinds & NAME_KINDS:
             return frozenset(self.names(sentence) - asked - self.names(question))
         return None
+
+    def unmeasured(self, question: str, sentence: str) -> str | None:
+        """"How long did the MEETING in Moscow last?": the event whose length is asked, when
+        no duration in the sentence measures it ("an hour-long phone CALL" measures a call,
+        not a meeting; "nearly 20 months in which ..." what that clause tells)."""
+        m = _LENGTH_OF.search(question)
+        if not m:
+            return None
+        phrase = _PHRASE_TAIL.split(next(g for g in m.groups() if g))[0]
+        event = {stem(w): w for w in content_words(phrase) if w.islower()}
+        if not event:
+            return None  # "how long did it last?"
+        if any(what is None or len(self._unmatched(event, what)) < len(event)
+               for what in measured(sentence)):
+            return None
+        return next(iter(event.values()))
 
     def missing_verb(self, question: str, sentence: str) -> str | None:
         """The verb the question asks about ("what does it EXCLUDE?") when the sentence

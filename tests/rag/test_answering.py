@@ -448,6 +448,27 @@ def test_a_verb_is_told_in_other_news_words(corpus_service: RagService, question
     assert grounding.missing_verb(question, "Orban criticised the plan at Mar-a-Lago.")
 
 
+@pytest.mark.parametrize(("question", "sentence", "missing"), [
+    ("How long did their meeting in Moscow last?",
+     "“I had an hour-long phone conversation with Putin,” Orban posted.", "meeting"),
+    ("How long did their phone call last?",
+     "“I had an hour-long phone conversation with Putin,” Orban posted.", None),
+    ("How long did the meeting last?", "It ended 20 months in which leaders shunned him.",
+     "meeting"),
+    ("How long did the meeting last?", "Fidesz could lose for the first time in 15 years.",
+     "meeting"),
+    ("How long did the meeting last?", "He took office more than two years ago.", "meeting"),
+    ("How long did the meeting last?", "The talks lasted two hours.", None),  # not tied
+    ("How long does the rotating presidency last?", "Hungary took over the six-month "
+     "rotating presidency of the EU Council.", None),
+    ("How long did it last?", "The hour-long call ended.", None),  # no event named
+])
+def test_a_duration_answers_how_long_only_of_what_it_measures(
+        corpus_service: RagService, question: str, sentence: str, missing: str | None) -> None:
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    assert grounding.unmeasured(question, sentence) == missing
+
+
 def test_a_list_quotes_a_further_sentence_only_for_a_new_item(
         corpus_service: RagService) -> None:
     grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
