@@ -119,9 +119,9 @@ _NOT_FOCUS = STOPWORDS | {"did", "does", "do", "was", "were", "is", "are", "has"
 
 
 # The event whose length is asked: "how long did THE MEETING with Putin last?".
-_LENGTH_OF = re.compile(r"\bhow long (?:did|does|do|was|were|is|will|would) (.+?) (?:last|take|"
-                        r"run|go on)\b|\bwhat (?:is|was) the (?:length|duration) of (.+?)"
-                        r"(?:\?|$|,| compared)", re.IGNORECASE)
+_LENGTH_OF = re.compile(r"\bhow long (?:did|does|do|was|were|is|will|would) (.+?)\s*(?:\?|$|,)|"
+                        r"\bwhat (?:is|was) the (?:length|duration) of (.+?)(?:\?|$|,| compared)",
+                        re.IGNORECASE)
 _PHRASE_TAIL = re.compile(r"\b(?:with|in|at|between|to|from|on|of|by|that|which)\b")
 
 
@@ -130,9 +130,11 @@ _PHRASE_TAIL = re.compile(r"\b(?:with|in|at|between|to|from|on|of|by|that|which)
 _ENDS_ON_VERB = re.compile(r"^(?:[^,?]*,\s*)?(?i:what|which|who|whom)\b[^?]*\b(?:did|does|do)\b"
                            r"[^?]*?\b([a-z]+)(?:\s+(?:for|to|about|with|on|of|in))?\s*\?*$")
 _VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:did|does|do|had|"
-                              r"has|have)\s+(?:(?:[A-Z][\w’'-]*\s+)+|(?:he|she|they)\s+)"
+                              r"has|have)\s+(?:(?:[A-Z][\w’'-]*\s+(?:and\s+)?)+|(?:he|she|they)\s+)"
                               r"(?:(?:later|also|first|then|ever|still|just|\w+ly)\s+)?"
                               r"([a-z]+)\b")
+_WHO_DID = re.compile(r"(?:^|,\s*)(?i:who)\s+([a-z]+(?:ed|en)|won|went|led|met|sent|told|"
+                      r"wrote|said|made|held|gave|took|brought|chose|paid|sold|built|ran)\b")
 _PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
 # A determiner or a preposition before the word: a noun ("during his TRIP", "heads of STATE").
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my|of|in|on|"
@@ -149,7 +151,8 @@ def asked_verb(question: str) -> dict[str, str]:
     after_name = _VERB_AFTER_NAME.search(question)
     if after_name:  # "did Putin TELL": a verb, though one saying little ("tell") is no check
         return {stem(w): w for w in content_words(after_name.group(1)) if stem(w) not in GENERIC}
-    for m in (_ENDS_ON_VERB.match(question), _PASSIVE.search(question)):
+    for m in (_ENDS_ON_VERB.match(question), _PASSIVE.search(question),
+              _WHO_DID.search(question)):
         if m is None or _DETERMINER_BEFORE.search(question, 0, m.start(1)):
             continue  # "... during his TRIP?": a noun
         words = content_words(m.group(1))  # none for "... thank Orban FOR?"
@@ -302,6 +305,8 @@ class Grounding:
             elif s in NAME_KINDS or _ASKS_NAME.search(question):
                 if not self._names_kind(sentence, s, self.names(question) | asked):
                     return word
+                if s not in NAME_KINDS and self._unmatched({s: word}, window):
+                    return word  # "the name of the INTERPRETER": a name, of one
             elif _ABSTRACT.search(word.lower()):
                 continue
             elif self._unmatched({s: word}, window):
@@ -334,7 +339,8 @@ class Grounding:
         if not m:
             return None
         phrase = _PHRASE_TAIL.split(next(g for g in m.groups() if g))[0]
-        event = {stem(w): w for w in content_words(phrase) if w.islower()}
+        event = {stem(w): w for w in content_words(phrase)  # "the MEETING last", "they TALK"
+                 if w.islower() and stem(w) not in GENERIC}
         if not event:
             return None  # "how long did it last?"
         if any(what is None or len(self._unmatched(event, what)) < len(event)

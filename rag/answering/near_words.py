@@ -33,7 +33,7 @@ _FAMILIES = [
     "buy bought purchase purchased import imported",
     "announce announced post posted publish published write wrote declare declared",
     "say said tell told state stated add added note noted remark remarked",
-    "win won victory defeat defeated beat",
+    "win won victory",
     "send sent deliver delivered convey conveyed",
 ]
 

@@ -267,6 +267,11 @@ def test_a_person_kind_needs_a_new_name_by_its_word(sentence: str, kind: str,
     ("In which cities did they meet?", "The two leaders met, officials said.", "cities"),
     ("Which city did he propose?", "He proposed Budapest as a potential venue.", None),
     ("Which city did he propose?", "He proposed Budapest talks.", "city"),
+    # "the name of" a kind the checks do not know: a name, and the kind's word by it
+    ("What was the name of the Kremlin interpreter?",
+     "Kremlin spokesperson Dmitry Peskov confirmed it.", "interpreter"),
+    ("What was the name of the Kremlin interpreter?",
+     "The Kremlin interpreter, Olga Petrova, translated.", None),
 ])
 def test_the_kind_asked_for_is_in_the_sentence(corpus_service: RagService, question: str,
                                                sentence: str, missing: str | None) -> None:
@@ -405,6 +410,10 @@ def test_when_and_what_date_need_the_events_own_time(sentence: str, question: st
     ("Where did they meet?", {}),
     ("Which city did he put forward to host the heads of state?", {}),  # "of STATE": a noun
     ("Whom had he met before the call?", {"met": "met"}),
+    ("What did Orban and Putin eat at the dinner?", {"eat": "eat"}),  # past both names
+    ("Who won the elections in April?", {"won": "won"}),  # the subject asked
+    ("Who organised the forum?", {"organis": "organised"}),
+    ("Who went with him?", {}),  # "go" says little
     ("What did Putin tell Orban before the talks on the US peace push?", {}),  # "tell", not
     ("What did Putin thank Orban for before the talks on the US peace push?",  # "push"
      {"thank": "thank"}),
@@ -462,6 +471,8 @@ def test_a_verb_is_told_in_other_news_words(corpus_service: RagService, question
     ("How long does the rotating presidency last?", "Hungary took over the six-month "
      "rotating presidency of the EU Council.", None),
     ("How long did it last?", "The hour-long call ended.", None),  # no event named
+    ("How long did Orban and Putin talk in Beijing?",  # the event is the verb
+     "Their meeting ended 20 months in which leaders shunned him.", "talk"),
 ])
 def test_a_duration_answers_how_long_only_of_what_it_measures(
         corpus_service: RagService, question: str, sentence: str, missing: str | None) -> None:
