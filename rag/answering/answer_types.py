@@ -13,7 +13,7 @@ from typing import Literal
 
 from rag.text import STOPWORDS, WORD, stem
 
-AnswerType = Literal["time", "date", "duration", "count", "number", "percent", "place"]
+AnswerType = Literal["time", "clock", "date", "duration", "count", "number", "percent", "place"]
 
 _MONTHS = ("january february march april may june july august september october november "
            "december monday tuesday wednesday thursday friday saturday sunday")
@@ -87,6 +87,8 @@ def places(sentence: str) -> set[str]:
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type, and for "how many X" the stem of X."""
     q = question.lower()
+    if re.search(r"\bwhat time of day\b|\b(?:at )?what time\b(?! (?:of|in) (?:the )?year)", q):
+        return "clock", None  # a time of day: "at 10 am", "this morning"
     if re.search(r"\b(exact|calendar|what|which) (date|day)\b", q):
         return "date", None  # "last month" is a time, not a date
     if re.search(r"\bwhat (percentage|percent|share|proportion)\b", q):
@@ -107,6 +109,9 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|o['’]clock|h)\b|\b\d{1,2}:\d\d\b|"
+                    r"\b(?:morning|afternoon|evening|night|noon|midday|midnight|dawn)\b",
+                    re.IGNORECASE)
 _DAY = re.compile(r"\b(?:" + "|".join(_MONTHS.split()) + r"|yesterday|today|tomorrow)\b|"
                   r"\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
 # "since the beginning of the war in February 2022" dates the start of a period, not the
@@ -123,6 +128,8 @@ def holds_answer_type(sentence: str, question: str) -> bool:
     if kind == "time":
         asked = {m.group(0).lower() for m in _TIME.finditer(question)}
         return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
+    if kind == "clock":
+        return bool(_CLOCK.search(sentence))
     if kind == "date":  # a day: "on Tuesday", "October 18", "18/10"; not "20 months", "2022"
         return bool(_DAY.search(sentence))
     if kind == "percent":

@@ -389,6 +389,12 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     ("It ended nearly 20 months without contact.", "On what date did they meet?", False),
     ("They met in 2023.", "On what date did they meet?", False),
     ("They met on October 17.", "On what date did they meet?", True),
+    # a time of day
+    ("Orban's call to Putin came after the minister's comments.",
+     "What time did the call start?", False),
+    ("I had an hour-long phone conversation this morning.", "What time did the call start?",
+     True),
+    ("The talks began at 10:30 in the Kremlin.", "At what time did the talks begin?", True),
 ])
 def test_when_and_what_date_need_the_events_own_time(sentence: str, question: str,
                                                      holds: bool) -> None:
