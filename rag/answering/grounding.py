@@ -257,6 +257,10 @@ def _kind_phrase(question: str) -> set[str]:
     return {stem(w) for m in _FOCUS.finditer(question) for w in m.group(1).split()}
 
 
+_DESCRIBED = re.compile(r"\b([A-Z][\w-]*)['’]s\s+([a-z]+)")
+_ROLES = PERSON_KINDS | PLACE_KINDS | frozenset(stem(w) for w in "chief government".split())
+
+
 class Grounding:
     """Which informative words of a question a piece of text leaves unsupported."""
 
@@ -380,9 +384,12 @@ class Grounding:
         anywhere = question_words(article)
         scene = {stem(w) for w in WORD.findall(" ".join(_SCENE.findall(question)))}
         names, kind_phrase = self.names(question), _kind_phrase(question)
+        # "Budapest's LEADER", "China's CAPITAL" describe whom or where; they do not name.
+        describing = {stem(m.group(1)) for m in _DESCRIBED.finditer(question)
+                      if stem(m.group(2)) in _ROLES}
         return [w for s, w in self.informative(question).items() if s in names
                 and s not in by and (s not in scene or s not in anywhere)
-                and not (_DEMONYM.search(w) and s not in kind_phrase)]
+                and not ((_DEMONYM.search(w) or s in describing) and s not in kind_phrase)]
 
     def _unmatched(self, wanted: Mapping[str, str], text: str) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""

@@ -291,6 +291,18 @@ def test_an_adjective_of_a_people_need_not_stand_by_the_sentence(
         "American"]
 
 
+def test_a_possessive_name_before_a_role_describes_and_need_not_stand_by(
+        corpus_service: RagService) -> None:
+    # "Budapest's leader" is Orban; the sentence need not say "Budapest".
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    call = "The hour-long call was requested by Orban."
+    assert grounding.unnamed("How long did the call between Budapest's leader and the "
+                             "Kremlin chief last?", call, call) == []
+    # Before any other word it names what is asked about: "Budapest's summit plans".
+    assert grounding.unnamed("What came of Budapest's summit plans?", call, call) == [
+        "Budapest's"]
+
+
 def test_names_that_only_place_the_event_may_stand_anywhere_in_the_article(
         corpus_service: RagService) -> None:
     # "Budapest" is not near the sentence naming the aide, but elsewhere in its article: it
