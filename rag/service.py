@@ -15,7 +15,7 @@ from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer
 from rag.answering.grounding import Grounding
-from rag.answering.parts import split_question
+from rag.answering.parts import split_question, wants_list
 from rag.components.embedding import build_embedding_model
 from rag.components.sentence_vectors import sentence_vectors_for
 from rag.components.store import ChunkStore, open_store
@@ -28,6 +28,7 @@ from rag.settings import Settings
 
 WORD_VECTORS = 50_000  # single words the grounding check keeps in memory
 PART_EXTRA = 2  # passages searched for each part of a question, beyond top_k
+LIST_EXTRA = 5  # and for a question (or part) asking for a list
 
 
 class RagService:
@@ -103,14 +104,17 @@ class RagService:
         condense = getattr(answerer, "condense", None)
         rewritten = condense(question, history) if condense else None
         parts = split_question(question)
+        k = top_k or self.settings.top_k
         if rewritten or len(parts) == 1:
-            return self.search(rewritten or asked.search_text, top_k)
+            # A list ("which leaders ...") gathers what every article tells: it reads more.
+            return self.search(rewritten or asked.search_text,
+                               k + LIST_EXTRA if wants_list(question) else k)
         found: dict[str, Passage] = {}
-        # A part is shorter than a whole question, so its search is noisier: it gets a few
-        # more passages (on the eval: multi-article questions 0.25 -> 0.33 held-out, dev even).
-        per_part = (top_k or self.settings.top_k) + PART_EXTRA
         for part in parts:
-            for p in self.search(f"{asked.context}\n{part}".strip(), per_part):
+            # A part is shorter than a whole question, so its search is noisier: it gets a
+            # few more passages (on the eval: multi-article questions 0.25 -> 0.33 held-out).
+            extra = LIST_EXTRA if wants_list(part) else PART_EXTRA
+            for p in self.search(f"{asked.context}\n{part}".strip(), k + extra):
                 found.setdefault(p.chunk_id, p)
         return list(found.values())
 

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # a fifth passage holds the answer more often (dev accuracy +1 question, held-out same).
     top_k: int = Field(5, ge=1, le=50, description=(
         "Passages searched for a question; a question in several parts searches top_k + 2 "
-        "for each part."))
+        "for each part, and one asking for a list (which leaders, where has he met) top_k + 5."))
     retrieval: Literal["hybrid", "dense"] = Field(
         "hybrid", description="hybrid: dense and BM25 fused; dense: embeddings only.")
     llm: Literal["extractive", "openai"] = "extractive"

@@ -322,6 +322,19 @@ def test_names_that_only_place_the_event_may_stand_anywhere_in_the_article(
                              f"He went to Kyiv. {said}") == ["Kyiv"]
 
 
+def test_a_list_reads_more_passages_than_one_answer(corpus_service: RagService) -> None:
+    from rag.service import LIST_EXTRA, PART_EXTRA
+
+    k = corpus_service.settings.top_k
+    assert len(corpus_service.retrieve_for("Where did Orban meet Putin?")) == k
+    assert len(corpus_service.retrieve_for("Which leaders met Putin?")) == k + LIST_EXTRA
+    # Parts are searched apart; a part asking for a list reads more, as a list does.
+    parts = corpus_service.retrieve_for("Where did Orban meet Putin, and when did they talk?")
+    listing = corpus_service.retrieve_for("Where did Orban meet Putin, and which leaders met "
+                                          "him?")
+    assert k + PART_EXTRA <= len(parts) < len(listing)
+
+
 def test_only_sentences_that_may_answer_are_embedded(corpus_service: RagService) -> None:
     from rag.answering.extractive import ExtractiveAnswerer
     from rag.components.vector_cache import VectorCache
