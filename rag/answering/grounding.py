@@ -53,7 +53,7 @@ def question_words(text: str) -> Mapping[str, str]:
 # (A lookahead, so that "what is the NAME OF THE bank" is seen from both places.)
 _FOCUS = re.compile(r"(?=\b(?:which|what|whose|how many|how much|name(?: of)? the|name of|"
                     r"who (?:is|was|are|were) the)\s+(?:of\s+the\s+|kind of\s+)?"
-                    r"((?:[^\W_]+(?:['’][^\W_]+)?\s+){0,5}[^\W_]+))", re.IGNORECASE)
+                    r"((?:[^\W_]+(?:['’-][^\W_]+)*\s+){0,5}[^\W_]+))", re.IGNORECASE)
 _PHRASE_END = frozenset(
     "did does do was were is are has have had will would can could should to of in on at by "
     "for from with about after before during between who whom that which and or as than "
@@ -250,6 +250,18 @@ def _people(sentence: str, asked: set[str]) -> list[re.Match[str]]:
             and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
 
 
+def _kind_modifiers(question: str) -> set[str]:
+    """Stems of the words describing the kind of answer, up to it: "which Russian
+    STATE-OWNED ATOMIC ENERGY firm"."""
+    out: set[str] = set()
+    for m in _FOCUS.finditer(question):
+        words = m.group(1).split()
+        head = _phrase_head(words)
+        if head in words:
+            out |= {stem(w) for word in words[:words.index(head)] for w in WORD.findall(word)}
+    return out
+
+
 def _kind_phrase(question: str) -> set[str]:
     """Stems of the phrases naming the kind of answer ("which HUNGARIAN BANK"): an adjective
     there says what the answer must be; elsewhere ("a summit of the American and Russian
@@ -277,11 +289,13 @@ class Grounding:
 
     def coverage(self, question: str, text: str) -> float:
         """The share of the question's informative words that `text` holds or paraphrases.
-        A word naming the kind of answer ("which platform") counts only where it stands as
-        written ("Russian officials, including ..."): the answer ("on X") may stand for it."""
+        A word naming the kind of answer ("which state-owned atomic FIRM") counts only where
+        it stands as written ("Russian officials, including ..."): the answer ("Rosatom")
+        may stand for it and the words describing it."""
         have = question_words(text)
+        kind = set(answer_kinds(question)) | _kind_modifiers(question)
         wanted = {s: w for s, w in self.informative(question).items()
-                  if s not in answer_kinds(question) or s in have}
+                  if s not in kind or s in have}
         if not wanted:
             return 1.0
         return 1 - len(self._unmatched(wanted, text)) / len(wanted)

@@ -3,8 +3,9 @@
 The grounding checks accept a word of the question when the text holds it or a word close
 to it in MiniLM's space. For news verbs that space is too coarse: "visit" and "met" score
 0.41, "backed" and "support" 0.48, "went" and "joined" 0.51, while unrelated pairs reach
-0.5. These families name what a news report says in other words; a word may sit in more
-than one ("visit" is a meeting and a trip).
+0.5. These families name what a news report says in other words (mostly verbs, and a few
+nouns and adjectives a paraphrase swaps: "sole"/"only", "firm"/"corporation"); a word may
+sit in more than one ("visit" is a meeting and a trip).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ _FAMILIES = [
     "announce announced post posted publish published write wrote declare declared",
     "say said tell told state stated add added note noted remark remarked",
     "win won victory",
+    "expand expanded expansion enlarge enlarged enlargement extend extended extension",
+    "only sole single lone",
+    "plant facility site station",
+    "company firm corporation business",
     "send sent deliver delivered convey conveyed",
 ]
 

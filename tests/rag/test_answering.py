@@ -234,6 +234,7 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("Which leaders other than Orban met Putin?", "leaders"),  # a kind, not a verb
     ("Which Austrian head of government went to Moscow?", "head"),
     ("What peace plan put forward by him has Orban backed?", "plan"),  # "put": a participle
+    ("Which Russian state-owned atomic energy firm will expand it?", "firm"),  # past "-"
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
     from rag.answering.grounding import answer_kinds
@@ -509,6 +510,21 @@ def test_a_duration_answers_how_long_only_of_what_it_measures(
         corpus_service: RagService, question: str, sentence: str, missing: str | None) -> None:
     grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
     assert grounding.unmeasured(question, sentence) == missing
+
+
+def test_the_words_describing_the_kind_asked_for_may_be_told_by_the_answer(
+        corpus_service: RagService) -> None:
+    # "Rosatom" stands for "government-owned atomic company"; the rest of the question
+    # ("enlarge", "sole", "site") is paraphrased ("expansion", "only", "plant").
+    grounding = corpus_service.answerers["extractive"].grounding  # type: ignore[attr-defined]
+    question = ("Which Russian government-owned atomic company is going to enlarge the sole "
+                "reactor site in Hungary?")
+    told = ("He noted the planned expansion of Hungary's only nuclear power plant by Russian "
+            "state nuclear energy corporation Rosatom.")
+    from rag.answering.extractive import MIN_COVERAGE
+
+    assert grounding.coverage(question, told) >= 0.75  # all but "reactor"
+    assert grounding.coverage(question, "Hungary relies on Russian gas.") < MIN_COVERAGE
 
 
 def test_a_list_quotes_a_further_sentence_only_for_a_new_item(
