@@ -19,6 +19,7 @@ import hashlib
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import import_module
@@ -130,6 +131,9 @@ def serve(options: ServerOptions) -> None:
     try:
         server = xlc.Server(server_params(xlc, options))  # returns once it listens
     except RuntimeError as exc:  # "Failed to init server": the log above has the cause
+        # llama.cpp logs from its own thread, a line's timestamp and text in two writes:
+        # let it finish its last lines so that ours is not printed in the middle of one.
+        time.sleep(0.3)
         raise LocalLLMError(
             f"llama.cpp's server did not start on {options.host}:{options.port} with "
             f"{options.model} ({exc}); its log above says why: 'couldn't bind' is a port "
