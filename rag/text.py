@@ -6,6 +6,10 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+# Capitalised words that name no one and no place.
+CALENDAR = frozenset("january february march april may june july august september october "
+                     "november december monday tuesday wednesday thursday friday saturday "
+                     "sunday".split())
 STOPWORDS = frozenset(
     "a an the and or but of to in on at by for with from as is are was were be been being "
     "do does did done has have had having what which who whom whose when where why how this "

@@ -23,6 +23,7 @@ import numpy as np
 
 from rag.answering.answer_types import holds_answer_type
 from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, refusal
+from rag.answering.besides import aside_of, restates
 from rag.answering.grounding import Grounding
 from rag.answering.parts import asking_clause, split_question, wants_list
 from rag.components.embedding import EmbeddingModel
@@ -225,12 +226,14 @@ class ExtractiveAnswerer:
         return len(shared) >= 2 and len(shared) / len(names_a | names_b) >= SAME_NAMES
 
     def _may_answer(self, part: str, candidate: Candidate) -> bool:
-        """The checks that need no vectors: the kind of answer asked for, and the names asked
-        about standing by the sentence (or, for names placing the event, in its article)."""
+        """The checks that need no vectors: the kind of answer asked for, something beside
+        what the question sets aside ("besides gas and oil"), and the names asked about
+        standing by the sentence (or, for names placing the event, in its article)."""
         if not holds_answer_type(candidate.text, part):
             return False
         return (self.grounding is None
-                or not self.grounding.unnamed(part, candidate.window, candidate.article))
+                or (not restates(candidate.text, part, aside_of(part))
+                and not self.grounding.unnamed(part, candidate.window, candidate.article)))
 
     def _answers_too(self, part: str, candidate: Candidate) -> bool:
         """For a candidate that passed `_may_answer`, the checks that embed words: the rest

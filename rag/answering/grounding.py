@@ -25,7 +25,7 @@ import numpy as np
 from rag.answering.answer_types import expected_type, measured, places
 from rag.answering.near_words import near
 from rag.components.vector_cache import VectorCache
-from rag.text import STOPWORDS, WORD, content_words, stem
+from rag.text import CALENDAR, STOPWORDS, WORD, content_words, stem
 
 COMMON_SHARE = 0.3  # a word in more than this share of chunks says little about the topic
 SYNONYM_COSINE = 0.55  # two single words this close in MiniLM's space mean nearly the same
@@ -99,9 +99,6 @@ _SCENE = re.compile(r"\b(?:during|ahead of|before|after|at the time of|around th
                     r"in (?:(?:the|his|her|their|its|a|an) )?(?=[A-Z])|"  # "in Beijing", "in
                     r"in (?:his|her|their|its|a|an) |"  # his Facebook post": where it was said
                     r"about (?:a|the)|when)\b[^,?]*", re.IGNORECASE)
-_CALENDAR = frozenset("january february march april may june july august september october "
-                      "november december monday tuesday wednesday thursday friday saturday "
-                      "sunday".split())
 # "a Hungarian bank", "the American president" describe; they do not name (and the text
 # may say "US" or "Washington").
 _DEMONYM = re.compile(r"(?<=\w\w\w)(ian|ican|ean|ese|ish)$")
@@ -111,6 +108,10 @@ _KNOWN_KINDS = NAME_KINDS | PERSON_KINDS | OPEN_KINDS
 # Abstract nouns ("what CONDITION", "in what CAPACITY") are answered by a clause, not by
 # their own word: a suffix tells most of them.
 _ABSTRACT = re.compile(r"(tion|sion|ity|ment|ness|ance|ence|ship|ism|ure|acy)s?$")
+# "What did he say about Hungary's ATTITUDE towards Russia?": the answer states the stance
+# ("Hungary never wanted to confront Russia"); it need not name it.
+_STANCES = frozenset(stem(w) for w in "attitude position stance view opinion approach "
+                     "stand feeling thinking".split())
 # Irregular past participles, which end a noun phrase as "-ed" ones do.
 _PARTICIPLES = frozenset("put made given taken held sent set brought shown known seen told led "
                          "won chosen written drawn paid said sold built kept left met found "
@@ -222,7 +223,7 @@ def _phrase_head(words: list[str]) -> str | None:
     return known or head
 
 
-def _new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
+def new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
     """Does the sentence name a person the question does not ("Dmitry Peskov"): two
     capitalised words, neither a title nor asked about? Where it holds the kind's word, the
     name must stand by it ("Kremlin SPOKESPERSON Dmitry Peskov", "Peskov, the spokesperson"),
@@ -284,7 +285,7 @@ class Grounding:
         # Numbers (years, counts) place the event; the articles often state them otherwise
         # ("in July", "last month"), so they are left to the answer-type check.
         return {s: w for s, w in question_words(question).items()
-                if s not in GENERIC and not w.isdigit() and w.lower() not in _CALENDAR
+                if s not in GENERIC and not w.isdigit() and w.lower() not in CALENDAR
                 and self._share(s) <= COMMON_SHARE}
 
     def coverage(self, question: str, text: str) -> float:
@@ -293,7 +294,7 @@ class Grounding:
         it stands as written ("Russian officials, including ..."): the answer ("Rosatom")
         may stand for it and the words describing it."""
         have = question_words(text)
-        kind = set(answer_kinds(question)) | _kind_modifiers(question)
+        kind = set(answer_kinds(question)) | _kind_modifiers(question) | _STANCES
         wanted = {s: w for s, w in self.informative(question).items()
                   if s not in kind or s in have}
         if not wanted:
@@ -315,7 +316,7 @@ class Grounding:
             if s in OPEN_KINDS or word[:1].isupper():
                 continue
             if s in PERSON_KINDS:
-                if not _new_person(sentence, asked, s):
+                if not new_person(sentence, asked, s):
                     return word
             elif s in PLACE_KINDS:
                 if not places(sentence) - asked:
@@ -329,8 +330,8 @@ class Grounding:
                 continue
             elif self._unmatched({s: word}, window):
                 return word
-        if _ASKS_WHO.search(question) and not (_new_person(sentence, asked) or any(
-                not n.isdigit() and n not in _CALENDAR for n in self.names(sentence) - asked)):
+        if _ASKS_WHO.search(question) and not (new_person(sentence, asked) or any(
+                not n.isdigit() and n not in CALENDAR for n in self.names(sentence) - asked)):
             return "who"  # "Who went with him?": someone (or something) not asked about
         return None
 
@@ -341,7 +342,7 @@ class Grounding:
         asked = set(question_words(question))
         kinds = set(answer_kinds(question))
         if kinds & PLACE_KINDS or expected_type(question)[0] == "place":
-            return frozenset(p for p in places(sentence) - asked if p not in _CALENDAR)
+            return frozenset(p for p in places(sentence) - asked if p not in CALENDAR)
         if kinds & PERSON_KINDS:
             return frozenset(f"{stem(m.group(1))} {stem(m.group(2))}"
                              for m in _people(_ASIDE.sub(" ", sentence), asked))

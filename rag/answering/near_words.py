@@ -39,6 +39,7 @@ _FAMILIES = [
     "only sole single lone",
     "plant facility site station",
     "company firm corporation business",
+    "rely relied reliant reliance depend depended dependent dependence dependency",
     "send sent deliver delivered convey conveyed",
 ]
 
