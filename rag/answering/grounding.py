@@ -23,7 +23,7 @@ from types import MappingProxyType
 import numpy as np
 
 from rag.answering.answer_types import expected_type, measured, places
-from rag.answering.near_words import near
+from rag.answering.near_words import PHRASAL, near
 from rag.components.vector_cache import VectorCache
 from rag.text import CALENDAR, STOPWORDS, WORD, content_words, stem
 
@@ -135,7 +135,7 @@ _VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:d
                               r"(?:(?:later|also|first|then|ever|still|just|\w+ly)\s+)?"
                               r"([a-z]+)\b")
 _WHO_DID = re.compile(r"(?:^|,\s*)(?i:who)\s+([a-z]+(?:ed|en)|won|went|led|met|sent|told|"
-                      r"wrote|said|made|held|gave|took|brought|chose|paid|sold|built|ran)\b")
+                      r"wrote|said|made|held|gave|took|brought|chose|paid|sold|built|ran|sat)\b")
 _PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
 # A determiner or a preposition before the word: a noun ("during his TRIP", "heads of STATE").
 _DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my|of|in|on|"
@@ -151,15 +151,25 @@ def asked_verb(question: str) -> dict[str, str]:
     # talks on the US peace PUSH?" ends on a noun.
     after_name = _VERB_AFTER_NAME.search(question)
     if after_name:  # "did Putin TELL": a verb, though one saying little ("tell") is no check
+        if phrasal := _phrasal(question, after_name):
+            return {stem(phrasal): phrasal}
         return {stem(w): w for w in content_words(after_name.group(1)) if stem(w) not in GENERIC}
     for m in (_ENDS_ON_VERB.match(question), _PASSIVE.search(question),
               _WHO_DID.search(question)):
         if m is None or _DETERMINER_BEFORE.search(question, 0, m.start(1)):
             continue  # "... during his TRIP?": a noun
+        if phrasal := _phrasal(question, m):
+            return {stem(phrasal): phrasal}
         words = content_words(m.group(1))  # none for "... thank Orban FOR?"
         if words:
             return {stem(w): w for w in words if stem(w) not in GENERIC}
     return {}
+
+
+def _phrasal(question: str, verb: re.Match[str]) -> str | None:
+    """The single verb a phrasal one means ("who WENT WITH him": accompanied), if listed."""
+    after = re.match(r"\s+(\w+)", question[verb.end(1):])
+    return PHRASAL.get(f"{verb.group(1).lower()} {after.group(1).lower()}") if after else None
 
 
 def _object_of(verb: str, question: str) -> set[str]:

@@ -19,7 +19,7 @@ _FAMILIES = [
     "visit visited trip travel travelled traveled journey went arrive arrived fly flew",
     "support supported back backed endorse endorsed favour favor champion embrace "
     "embraced advocate advocated",
-    "join joined accompany accompanied attend attended",
+    "join joined accompany accompanied attend attended participate participated",
     "propose proposed proposal plan suggest suggested suggestion offer offered initiative",
     "criticise criticised criticize criticized criticism condemn condemned denounce "
     "denounced slam slammed rebuke rebuked attack attacked",
@@ -42,6 +42,16 @@ _FAMILIES = [
     "rely relied reliant reliance depend depended dependent dependence dependency",
     "send sent deliver delivered convey conveyed",
 ]
+
+
+# Phrasal verbs, by the single verb they mean: "who WENT WITH him" asks who accompanied
+# him, not who travelled.
+PHRASAL = {
+    "went with": "accompanied", "go with": "accompany", "came with": "accompanied",
+    "travelled with": "accompanied", "traveled with": "accompanied",
+    "sat in": "attended", "sit in": "attend", "took part": "participated",
+    "take part": "participate",
+}
 
 
 @lru_cache(maxsize=1)

@@ -445,7 +445,9 @@ def test_when_and_what_date_need_the_events_own_time(sentence: str, question: st
     ("What did Orban and Putin eat at the dinner?", {"eat": "eat"}),  # past both names
     ("Who won the elections in April?", {"won": "won"}),  # the subject asked
     ("Who organised the forum?", {"organis": "organised"}),
-    ("Who went with him?", {}),  # "go" says little
+    ("Who went to Moscow?", {}),  # "go" says little
+    ("Who went with him?", {"accompani": "accompanied"}),  # a phrasal verb
+    ("Who sat in on the talks?", {"attend": "attended"}),
     ("What did Putin tell Orban before the talks on the US peace push?", {}),  # "tell", not
     ("What did Putin thank Orban for before the talks on the US peace push?",  # "push"
      {"thank": "thank"}),
