@@ -13,7 +13,8 @@ from typing import Literal
 
 from rag.text import STOPWORDS, WORD, stem
 
-AnswerType = Literal["time", "clock", "date", "duration", "count", "number", "percent", "place"]
+AnswerType = Literal["time", "clock", "date", "duration", "count", "number", "percent", "place",
+                     "medium"]
 
 _MONTHS = ("january february march april may june july august september october november "
            "december monday tuesday wednesday thursday friday saturday sunday")
@@ -84,6 +85,22 @@ def places(sentence: str) -> set[str]:
     return {stem(m.group(1)) for pattern in (_PLACE, _VENUE) for m in pattern.finditer(sentence)}
 
 
+_WHERE_PUBLISHED = re.compile(r"where (?:did|does|do|has|have|had)\b[^?]*?\b(?:post|posted|write|"
+                              r"wrote|written|publish|published|announce|announced|tweet|"
+                              r"tweeted|share|shared)\b")
+# Where something was said: "posted on X", "on his Facebook page", "in an interview",
+# "told news agency MTI" (not "focused on Hungary").
+_MEDIUM = re.compile(
+    r"\b(?:post(?:ed|s)?|wr(?:ote|ites)|sa(?:id|ys)|announc(?:ed|es)|shar(?:ed|es)|"
+    r"publish(?:ed|es)|tweet(?:ed|s)?)\b[^.;]{0,40}?\bon\s+(?:(?:his|her|their|its|the)\s+)?"
+    r"(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[A-Z]|\bon\s+(?:his|her|their|its)\s+(?:[\w-]+\s+)?(?:page|account|channel|blog|"
+    r"website|feed)\b|\bon\s+(?:X|Facebook|Twitter|Instagram|Telegram|TikTok|YouTube|"
+    r"social media|television|TV|radio)\b|\bin\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?"
+    r"(?:post|interview|statement|letter|article|op-ed|speech|video|broadcast)\b|"
+    r"\btold\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:agency|newspaper|broadcaster|radio|"
+    r"television)\b")
+
+
 def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     """The answer type, and for "how many X" the stem of X."""
     q = question.lower()
@@ -98,6 +115,8 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
         return "time", None
     if re.search(r"\bhow long\b|^what (?:is|was) the (?:length|duration|period) of\b", q):
         return "duration", None
+    if _WHERE_PUBLISHED.match(q):
+        return "medium", None  # "where did he post it?": on X, in an interview, not a city
     if re.match(r"(where|in (which|what) (city|cities|country|countries|place|places|town|"
                 r"towns))\b", q):
         return "place", None
@@ -135,6 +154,8 @@ def holds_answer_type(sentence: str, question: str) -> bool:
     if kind == "percent":
         return bool(re.search(r"%|\bper ?cent\b|\bhalf\b|\bthird\b|\bquarter\b", sentence,
                               re.IGNORECASE))
+    if kind == "medium":
+        return bool(_MEDIUM.search(sentence))
     if kind == "place":  # "in Beijing", "to Moscow", "at his Mar-a-Lago estate"
         return bool(places(sentence))
     if kind == "duration":

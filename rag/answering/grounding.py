@@ -61,8 +61,8 @@ _PHRASE_END = frozenset(
 _NUMBER_WORDS = frozenset("two three four five six seven eight nine ten both".split())
 # Kinds whose instances are names ("which CITY" -> Beijing): a new name can answer them.
 NAME_KINDS = frozenset(stem(w) for w in (
-    "city town capital country nation state region place platform outlet agency website "
-    "newspaper broadcaster channel party company corporation firm bank organisation "
+    "city town capital country nation state region place platform network outlet agency "
+    "website newspaper broadcaster channel party company corporation firm bank organisation "
     "organization group official leader minister president chancellor spokesperson "
     "spokesman aide diplomat politician person people reporter journalist head figure "
     "premier ruler representative ambassador".split()))

@@ -235,6 +235,7 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("Which Austrian head of government went to Moscow?", "head"),
     ("What peace plan put forward by him has Orban backed?", "plan"),  # "put": a participle
     ("Which Russian state-owned atomic energy firm will expand it?", "firm"),  # past "-"
+    ("On which social network did he announce the call?", "network"),
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
     from rag.answering.grounding import answer_kinds
@@ -273,6 +274,9 @@ def test_a_person_kind_needs_a_new_name_by_its_word(sentence: str, kind: str,
      "Kremlin spokesperson Dmitry Peskov confirmed it.", "interpreter"),
     ("What was the name of the Kremlin interpreter?",
      "The Kremlin interpreter, Olga Petrova, translated.", None),
+    ("On which social network did he announce the call?", "He posted on X after it.", None),
+    ("On which social network did he announce the call?", "He announced it after the call.",
+     "network"),
 ])
 def test_the_kind_asked_for_is_in_the_sentence(corpus_service: RagService, question: str,
                                                sentence: str, missing: str | None) -> None:
@@ -421,6 +425,14 @@ def test_relative_times_answer_when(sentence: str, holds: bool) -> None:
     ("I had an hour-long phone conversation this morning.", "What time did the call start?",
      True),
     ("The talks began at 10:30 in the Kremlin.", "At what time did the talks begin?", True),
+    # "Where did he post it?" asks for a medium, not a city.
+    ("Orbán posted on X following the conversation.", "Where did Orbán announce the call?",
+     True),
+    ("In a post on his Facebook page, he called for a ceasefire.",
+     "Where did he post his wish for a ceasefire?", True),
+    ("The two leaders met in Beijing.", "Where did he post his wish for a ceasefire?", False),
+    ("Their meeting focused on Hungary's energy.", "Where did he post it?", False),
+    ("Vucic said on Tuesday that he met Putin.", "Where did Vucic announce it?", False),
 ])
 def test_when_and_what_date_need_the_events_own_time(sentence: str, question: str,
                                                      holds: bool) -> None:
