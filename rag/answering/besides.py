@@ -4,8 +4,8 @@ OIL?", "Besides Moscow, where did he go?".
 What is set aside is no answer: a sentence naming only it ("receiving over 80% of its oil
 and gas") restates what the asker knows; one naming something beside it ("natural gas, oil
 and nuclear fuel") answers. The question is otherwise read as asked: the sentence that
-answers often names the aside too, and taking it out of the question lost more answers
-than it found on the eval.
+answers often names the aside too (taking it out of the question cost answers in the
+eval).
 """
 
 from __future__ import annotations
