@@ -11,15 +11,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from rag.text import STOPWORDS, WORD, stem
+from rag.text import CALENDAR, STOPWORDS, WORD, stem
 
 AnswerType = Literal["time", "clock", "date", "duration", "count", "number", "percent", "place",
                      "medium"]
 
-_MONTHS = ("january february march april may june july august september october november "
-           "december monday tuesday wednesday thursday friday saturday sunday")
+_MONTHS = "|".join(sorted(CALENDAR))  # and days of the week
 _TIME = re.compile(
-    r"\b(1[89]\d\d|20\d\d|" + "|".join(_MONTHS.split()) +
+    r"\b(1[89]\d\d|20\d\d|" + _MONTHS +
     r"|yesterday|today|tomorrow|ago|(last|next|this|that|the same) (week|month|year)|"
     r"(beginning|start|end|middle) of (the|this|that) (week|month|year)|"
     r"(days|weeks|months|years) (after|before|later|earlier)|in recent (days|weeks|months)|"
@@ -93,9 +92,10 @@ _WHERE_PUBLISHED = re.compile(r"where (?:did|does|do|has|have|had)\b[^?]*?\b(?:p
 _MEDIUM = re.compile(
     r"\b(?:post(?:ed|s)?|wr(?:ote|ites)|sa(?:id|ys)|announc(?:ed|es)|shar(?:ed|es)|"
     r"publish(?:ed|es)|tweet(?:ed|s)?)\b[^.;]{0,40}?\bon\s+(?:(?:his|her|their|its|the)\s+)?"
-    r"(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[A-Z]|\bon\s+(?:his|her|their|its)\s+(?:[\w-]+\s+)?(?:page|account|channel|blog|"
-    r"website|feed)\b|\bon\s+(?:X|Facebook|Twitter|Instagram|Telegram|TikTok|YouTube|"
-    r"social media|television|TV|radio)\b|\bin\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?"
+    r"(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b)[A-Z]|"
+    r"\bon\s+(?:his|her|their|its)\s+(?:[\w-]+\s+)?(?:page|account|channel|blog|website|feed)\b|"
+    r"\bon\s+(?:X|Facebook|Twitter|Instagram|Telegram|TikTok|YouTube|social media|television|"
+    r"TV|radio)\b|\bin\s+(?:a|an|his|her|their|the)\s+(?:\w+\s+)?"
     r"(?:post|interview|statement|letter|article|op-ed|speech|video|broadcast)\b|"
     r"\btold\s+(?:the\s+)?(?:[\w-]+\s+){0,3}(?:agency|newspaper|broadcaster|radio|"
     r"television)\b")
@@ -128,10 +128,11 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
     return None, None
 
 
-_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|o['’]clock|h)\b|\b\d{1,2}:\d\d\b|"
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|o['’]clock|h)\b|"
+                    r"\b\d{1,2}:\d\d\b|"
                     r"\b(?:morning|afternoon|evening|night|noon|midday|midnight|dawn)\b",
                     re.IGNORECASE)
-_DAY = re.compile(r"\b(?:" + "|".join(_MONTHS.split()) + r"|yesterday|today|tomorrow)\b|"
+_DAY = re.compile(r"\b(?:" + _MONTHS + r"|yesterday|today|tomorrow)\b|"
                   r"\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
 # "since the beginning of the war in February 2022" dates the start of a period, not the
 # event the sentence tells: it does not say when that happened.

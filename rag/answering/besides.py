@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answering.answer_types import expected_type, places
 from rag.answering.grounding import NAME_KINDS, PERSON_KINDS, answer_kinds, new_person
@@ -37,6 +38,7 @@ class Aside:
     names: bool = False  # "Besides MOSCOW": the answer is another name, not another item
 
 
+@lru_cache(maxsize=256)  # asked of every candidate sentence for the same few parts
 def aside_of(question: str) -> Aside:
     """What the question's "besides X" phrase sets aside. The question is still searched
     and scored as asked: the sentence that answers often names X too ("gas, oil and
@@ -71,13 +73,14 @@ def restates(sentence: str, question: str, aside: Aside) -> bool:
         return False
     if aside.names and expected_type(question)[0] == "place":  # "then he flew TO BEIJING"
         return not places(sentence) - aside.stems - CALENDAR
+    if not aside.names:
+        return True
     known = aside.stems | {stem(w) for w in content_words(question)}
-    if aside.names and (_WHO.search(question) or set(answer_kinds(question)) & PERSON_KINDS):
+    if _WHO.search(question) or set(answer_kinds(question)) & PERSON_KINDS:
         return not new_person(sentence, set(known))  # "who else joined?": someone else
-    if aside.names:  # another name past the first word, not one asked about, answers
-        return not any(t[:1].isupper() and t.lower() not in STOPWORDS | CALENDAR
-                       and s not in known for t, s in zip(tokens[1:], stems[1:], strict=True))
-    return True
+    # Another name past the first word, not one asked about, answers.
+    return not any(t[:1].isupper() and t.lower() not in STOPWORDS | CALENDAR
+                   and s not in known for t, s in zip(tokens[1:], stems[1:], strict=True))
 
 
 def _listed_beside(sentence: str, hits: list[int]) -> bool:

@@ -131,7 +131,8 @@ _PHRASE_TAIL = re.compile(r"\b(?:with|in|at|between|to|from|on|of|by|that|which)
 _ENDS_ON_VERB = re.compile(r"^(?:[^,?]*,\s*)?(?i:what|which|who|whom)\b[^?]*\b(?:did|does|do)\b"
                            r"[^?]*?\b([a-z]+)(?:\s+(?:for|to|about|with|on|of|in))?\s*\?*$")
 _VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:did|does|do|had|"
-                              r"has|have)\s+(?:(?:[A-Z][\w’'-]*\s+(?:and\s+)?)+|(?:he|she|they)\s+)"
+                              r"has|have)\s+(?:(?:[A-Z][\w’'-]*\s+(?:and\s+)?)+|"
+                              r"(?:he|she|they)\s+)"
                               r"(?:(?:later|also|first|then|ever|still|just|\w+ly)\s+)?"
                               r"([a-z]+)\b")
 _WHO_DID = re.compile(r"(?:^|,\s*)(?i:who)\s+([a-z]+(?:ed|en)|won|went|led|met|sent|told|"
