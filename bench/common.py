@@ -66,6 +66,25 @@ def run_measured(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> tuple[fl
         return seconds, usage.ru_maxrss / 1024, out.read()  # ru_maxrss is KiB on Linux
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """(steal, all) CPU ticks since boot, from /proc/stat; None off Linux. Steal is the time
+    a virtual machine's host ran something else on its CPUs: it slows a phase without
+    showing in the phase's own figures."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (values[7] if len(values) > 7 else 0), sum(values)
+
+
+def steal_pct(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of all CPU time between two cpu_ticks() that the host took, in %."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round(100 * (after[0] - before[0]) / (after[1] - before[1]), 1)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
