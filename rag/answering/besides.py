@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answering.answer_types import expected_type, places
-from rag.answering.grounding import NAME_KINDS, PERSON_KINDS, answer_kinds, new_person
+from rag.answering.asked import NAME_KINDS, PERSON_KINDS, answer_kinds
+from rag.answering.grounding import new_person
 from rag.text import CALENDAR, STOPWORDS, WORD, content_words, stem
 
 _ASIDE = re.compile(r",?\s*\b(?:besides|apart from|aside from|other than|except(?: for)?|"

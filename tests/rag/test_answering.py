@@ -238,7 +238,7 @@ def test_a_question_is_split_into_the_questions_it_asks(question: str,
     ("On which social network did he announce the call?", "network"),
 ])
 def test_the_kind_of_answer_asked_for(question: str, kind: str | None) -> None:
-    from rag.answering.grounding import answer_kinds
+    from rag.answering.asked import answer_kinds
 
     assert list(answer_kinds(question).values()) == ([kind] if kind else [])
 
@@ -465,7 +465,7 @@ def test_when_and_what_date_need_the_events_own_time(sentence: str, question: st
      {"thank": "thank"}),
 ])
 def test_the_verb_a_question_asks_about(question: str, verb: dict[str, str]) -> None:
-    from rag.answering.grounding import asked_verb
+    from rag.answering.asked import asked_verb
 
     assert asked_verb(question) == verb
 
@@ -584,6 +584,6 @@ def test_a_fact_two_articles_report_is_quoted_in_its_fuller_telling(
 ])
 def test_the_thing_a_what_is_the_x_of_question_asks_for(question: str,
                                                         thing: dict[str, str]) -> None:
-    from rag.answering.grounding import _thing_asked
+    from rag.answering.asked import thing_asked
 
-    assert _thing_asked(question) == thing
+    assert thing_asked(question) == thing
