@@ -43,6 +43,7 @@ PREPARED_AHEAD = 128  # documents chunked ahead of the embedder (a call's worth)
 WRITE_GROUP_CHUNKS = 256  # documents are written in groups of about this many chunks:
 # each Chroma call is a transaction, and one per document cost as much as the embedder
 WRITES_IN_FLIGHT = 4  # groups waiting for the store
+FAILURES_IN_A_ROW = 2  # documents failing alone after a failed batch: the embedder is down
 
 
 @dataclass
@@ -207,21 +208,38 @@ class Ingestor:
             yield _Pending(src.origin, doc, file_hash, chunks, existed=bool(content_hash))
 
     def _embed(self, texts: list[str], owners: list[_Pending], batch: int) -> None:
-        """Embed the oldest `batch` waiting chunks; a failure fails their documents."""
+        """Embed the oldest `batch` waiting chunks. If the call fails, each document of the
+        batch is tried alone, so one that cannot be embedded (an endpoint rejecting its
+        text) fails by itself; after FAILURES_IN_A_ROW single failures the embedder itself
+        is taken to be down and the rest fail with it, without a call each."""
         now, now_owners = texts[:batch], owners[:batch]
         del texts[:batch], owners[:batch]
         try:
-            vectors = (self.in_context.embed_chunks(now) if self.in_context is not None
-                       else self.embedder.embed_texts(now))
+            vectors = self._vectors(now)
         except Exception as exc:
-            for owner in now_owners:
-                owner.failed = f"failed to index: {exc}"
+            failure = exc
+            members = list({id(o): o for o in now_owners}.values())  # in order, once each
+            in_a_row = 0 if len(members) > 1 else FAILURES_IN_A_ROW
+            for member in members:
+                if in_a_row < FAILURES_IN_A_ROW:
+                    try:
+                        member.vectors.extend(self._vectors(
+                            [t for t, o in zip(now, now_owners, strict=True) if o is member]))
+                        in_a_row = 0
+                        continue
+                    except Exception as alone:
+                        failure, in_a_row = alone, in_a_row + 1
+                member.failed = f"failed to index: {failure}"
             keep = [i for i, o in enumerate(owners) if o.failed is None]
             texts[:] = [texts[i] for i in keep]
             owners[:] = [owners[i] for i in keep]
             return
         for owner, vector in zip(now_owners, vectors, strict=True):
             owner.vectors.append(vector)
+
+    def _vectors(self, texts: list[str]) -> list[list[float]]:
+        return (self.in_context.embed_chunks(texts) if self.in_context is not None
+                else self.embedder.embed_texts(texts))
 
     def _hand_over(self, waiting: deque[_Pending], ready: list[_Pending],
                    writes: deque[tuple[list[_Pending], Future[dict[str, str]]]],

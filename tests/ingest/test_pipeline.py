@@ -117,6 +117,27 @@ def test_a_failed_embedding_leaves_the_index_unchanged(
     assert chunk_count(fresh_service) == 0 and fresh_service.documents() == []
 
 
+def test_a_document_the_embedder_rejects_fails_alone(
+        fresh_service: RagService, articles_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch holding it fails; each of its documents is then tried alone (an endpoint
+    that rejects one input must not cost the documents batched with it)."""
+    (articles_copy / "rejected.txt").write_text("Quarantined words the endpoint refuses.\n")
+    embed = OnnxMiniLM._embed
+
+    def rejecting(self: OnnxMiniLM, texts: list[str], spans: object = None) -> object:
+        if any("Quarantined" in t for t in texts):
+            raise RuntimeError("input rejected")
+        return embed(self, texts, spans)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OnnxMiniLM, "_embed", rejecting)  # under embed_texts and embed_spans
+    report = fresh_service.ingest_paths([articles_copy], progress=False)
+    assert report.skipped == [(str(articles_copy / "rejected.txt"),
+                               "failed to index: input rejected")]
+    assert len(report.added) == 5
+    assert report.chunks == chunk_count(fresh_service) > 5
+    assert "rejected.txt" not in {d.source for d in fresh_service.documents()}
+
+
 def test_delete_document_removes_it_from_search(
         fresh_service: RagService, articles_copy: Path) -> None:
     fresh_service.ingest_paths([articles_copy], progress=False)
