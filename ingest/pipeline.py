@@ -218,13 +218,14 @@ class Ingestor:
             vectors = self._vectors(now)
         except Exception as exc:
             failure = exc
-            members = list({id(o): o for o in now_owners}.values())  # in order, once each
-            in_a_row = 0 if len(members) > 1 else FAILURES_IN_A_ROW
-            for member in members:
+            by_member: dict[int, tuple[_Pending, list[str]]] = {}  # in order, once each
+            for text, owner in zip(now, now_owners, strict=True):
+                by_member.setdefault(id(owner), (owner, []))[1].append(text)
+            in_a_row = 0 if len(by_member) > 1 else FAILURES_IN_A_ROW
+            for member, its_texts in by_member.values():
                 if in_a_row < FAILURES_IN_A_ROW:
                     try:
-                        member.vectors.extend(self._vectors(
-                            [t for t, o in zip(now, now_owners, strict=True) if o is member]))
+                        member.vectors.extend(self._vectors(its_texts))
                         in_a_row = 0
                         continue
                     except Exception as alone:
