@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
@@ -62,19 +61,13 @@ class Retriever:
         self.lexical = LexicalIndex(store, lexical_dir)
         self.fusion: Fusion = fusion
         self.weights = (dense_weight, lexical_weight)
-        # Several requests search at once in a server: a worker each, within reason.
-        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
 
     def retrieve(self, query: str, top_k: int) -> list[Passage]:
         depth = max(CANDIDATES, top_k)
-        if self.fusion == "dense":
-            return self.store.query(self.embedder.embed_query(query), depth)[:top_k]
-        # BM25 and the fetch of its best passages run in a second thread while the query
-        # is embedded and searched (onnxruntime and Chroma release the GIL): a hybrid
-        # search then costs about what a dense one does.
-        lexical_job = self._pool.submit(self._lexical, query, depth, top_k)
         dense = self.store.query(self.embedder.embed_query(query), depth)
-        lexical, known = lexical_job.result()
+        if self.fusion == "dense":
+            return dense[:top_k]
+        lexical = self.lexical.search(query, depth)
         if self.fusion == "rrf":
             fused = fuse([(self.weights[0], [p.chunk_id for p in dense]),
                           (self.weights[1], [cid for cid, _ in lexical])])
@@ -82,17 +75,10 @@ class Retriever:
             fused = fuse_relative([(self.weights[0], [(p.chunk_id, p.score) for p in dense]),
                                    (self.weights[1], lexical)], from_zero=(False, True))
         fused = fused[:top_k]
-        known.update((p.chunk_id, p) for p in dense)
+        known = {p.chunk_id: p for p in dense}
         missing = [cid for cid, _ in fused if cid not in known]
-        for p in self.store.passages(missing):  # rare: a lexical hit past the first k
+        for p in self.store.passages(missing):
             known[p.chunk_id] = p
         top = fused[0][1] if fused else 1.0  # scores relative to the best: 1 is the first
         return [known[cid].model_copy(update={"score": round(score / top, 4)})
                 for cid, score in fused if cid in known]
-
-    def _lexical(self, query: str, depth: int, top_k: int) -> tuple[
-            list[tuple[str, float]], dict[str, Passage]]:
-        """BM25's `depth` best (id, score), and the passages of its first `top_k`: those
-        that fusion most often ranks high and dense search has not returned."""
-        hits = self.lexical.search(query, depth)
-        return hits, {p.chunk_id: p for p in self.store.passages([c for c, _ in hits[:top_k]])}
