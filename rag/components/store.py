@@ -326,22 +326,25 @@ class ChunkStore:
                     yield cid, text
 
     @_chroma_errors("read chunks")
-    def passages(self, chunk_ids: list[str]) -> list[Passage]:
-        """The committed passages among `chunk_ids`, in that order (score 0: unranked)."""
+    def passages(self, chunk_ids: list[str], generation: str | None = None) -> list[Passage]:
+        """The committed passages among `chunk_ids`, in that order (score 0: unranked).
+        `generation`: the store's, if the caller read it for this search already."""
         if not chunk_ids:
             return []
         got = self.chunks.get(ids=chunk_ids, include=["documents", "metadatas"])
         found = {cid: (text, meta) for cid, text, meta in
                  zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)}
-        versions = self._committed_versions({str(m["doc_id"]) for _, m in found.values()})
+        versions = self._committed_versions({str(m["doc_id"]) for _, m in found.values()},
+                                            generation)
         return [_passage(cid, *found[cid], 0.0) for cid in chunk_ids
                 if cid in found and _committed(found[cid][1], versions)]
 
-    def _committed_versions(self, doc_ids: set[str] | None = None) -> dict[str, Any]:
+    def _committed_versions(self, doc_ids: set[str] | None = None,
+                            generation: str | None = None) -> dict[str, Any]:
         """doc_id -> the content hash of its committed version (all documents by default)."""
         if doc_ids is None:
             return {d.doc_id: d.content_hash for d in self.documents()}
-        generation = self.generation()
+        generation = self.generation() if generation is None else generation
         if generation != self._versions[0]:
             self._versions = (generation, {})
         known = self._versions[1]
@@ -355,7 +358,8 @@ class ChunkStore:
     # -- search --------------------------------------------------------------------------
 
     @_chroma_errors("search")
-    def query(self, embedding: list[float], top_k: int) -> list[Passage]:
+    def query(self, embedding: list[float], top_k: int,
+              generation: str | None = None) -> list[Passage]:
         self.check_embedding_model()
         # Over-fetch: chunks of an uncommitted version (a write in progress, or leftovers
         # of an interrupted one) are filtered out; fetch deeper until k remain. Chroma
@@ -368,7 +372,7 @@ class ChunkStore:
             if not ids:
                 return []  # an empty index
             metas, dists = (res["metadatas"] or [[]])[0], (res["distances"] or [[]])[0]
-            versions = self._committed_versions({str(m["doc_id"]) for m in metas})
+            versions = self._committed_versions({str(m["doc_id"]) for m in metas}, generation)
             passages = [_passage(cid, text, m, round(1.0 - float(dist), 4))
                         for cid, text, m, dist in zip(ids, docs, metas, dists, strict=True)
                         if _committed(m, versions)]

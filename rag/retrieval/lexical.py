@@ -51,10 +51,12 @@ class LexicalIndex:
         self._bm25: object | None = None
         self._chunks_with: Counter[str] = Counter()  # term -> how many chunks hold it
 
-    def search(self, query: str, top_k: int) -> list[tuple[str, float]]:
-        """(chunk_id, BM25 score) of the best `top_k` chunks that share a word with `query`."""
+    def search(self, query: str, top_k: int,
+               generation: str | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score) of the best `top_k` chunks that share a word with `query`;
+        `generation`: the store's, if the caller read it for this search already."""
         words = query_tokens(query)
-        bm25 = self._current()
+        bm25 = self._current(generation)
         if bm25 is None or not words:
             return []
         scores = bm25.get_scores(words)  # type: ignore[attr-defined]
@@ -70,8 +72,8 @@ class LexicalIndex:
         next question does not wait for it."""
         self._current()
 
-    def _current(self) -> object | None:
-        generation = self.store.generation()
+    def _current(self, generation: str | None = None) -> object | None:
+        generation = self.store.generation() if generation is None else generation
         with self._lock:
             if generation != self._generation:
                 self._load_or_build(generation)
