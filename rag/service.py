@@ -53,7 +53,8 @@ class RagService:
                 self.embedder, settings.min_answer_score,
                 Grounding(VectorCache(self.embedder, WORD_VECTORS, disk),
                           self.retriever.lexical.share),
-                VectorCache(self.embedder, SENTENCE_VECTORS, disk), in_context)}
+                VectorCache(self.embedder, SENTENCE_VECTORS, disk), in_context,
+                self.store.passages)}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -26,6 +26,7 @@ from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, ref
 from rag.answering.besides import aside_of, restates
 from rag.answering.grounding import Grounding
 from rag.answering.parts import asking_clause, split_question, wants_list
+from rag.answering.speakers import other_speaker
 from rag.components.embedding import EmbeddingModel
 from rag.components.sentence_vectors import SentenceVectors
 from rag.components.vector_cache import VectorCache
@@ -46,6 +47,7 @@ SENTENCE_VECTORS = 20_000  # kept in memory
 RELATED = 3  # passages shown with a refusal
 ASKING_WEIGHT = 2.0  # words of the clause that asks, against those that set the scene
 MIN_COVERAGE = 0.34  # of the question's informative words, near the quoted sentence
+NEIGHBOUR_SENTENCES = 2  # read past each end of a retrieved chunk
 
 
 _PRONOUN_OPENING = re.compile(r"(?:He|She|They|His|Her|Their)\b")
@@ -61,6 +63,7 @@ class Candidate:
     article: str  # what was retrieved of its article: where the event may be named
     lead: int = 0  # chars before `start` shown with it: "He added: ..." after who "he" is
     sentence: int = 0  # its index among the passage's sentences (rows of SentenceVectors)
+    scope: str = ""  # where the rest of its topic may stand, if not its passage (see beside)
 
 
 @dataclass
@@ -81,6 +84,30 @@ def split_sentences(passage: Passage, article: str = "") -> list[Candidate]:
         out.append(Candidate(passage, passage.text[lo:hi], passage.start + lo,
                              passage.start + hi, window, article or passage.text, lead, i))
     return out
+
+
+def beside(anchor: Passage, neighbour: Passage, article: str) -> list[Candidate]:
+    """The NEIGHBOUR_SENTENCES sentences of `neighbour` (the chunk before or after the
+    retrieved `anchor`) that stand next to `anchor` in the article and outside it. A chunk
+    boundary can fall between a topic and what is said of it ("In a post on his Facebook
+    page ..." ends one chunk, "... Mr Orban wrote" opens the next), so those sentences are
+    read as if retrieved with `anchor`: its text is where the rest of their topic may stand."""
+    after = neighbour.start > anchor.start
+    outside = [c for c in split_sentences(neighbour, article)
+               if (c.start >= anchor.end if after else c.end <= anchor.start)]
+    near = outside[:NEIGHBOUR_SENTENCES] if after else outside[-NEIGHBOUR_SENTENCES:]
+    return [replace(c, scope=f"{anchor.text}\n{c.text}" if after else f"{c.text}\n{anchor.text}")
+            for c in near]
+
+
+def adjacent_chunk_ids(chunk_id: str) -> list[str]:
+    """The ids of the chunks before and after `chunk_id` in its document's version
+    ("<doc>:<version>:<index>", as the store writes them)."""
+    head, _, index = chunk_id.rpartition(":")
+    if not head or not index.isdigit():
+        return []
+    i = int(index)
+    return [f"{head}:{j:0{len(index)}d}" for j in (i - 1, i + 1) if j >= 0]
 
 
 def wording_scores(terms: set[str], sentences: Sequence[str],
@@ -110,8 +137,12 @@ class ExtractiveAnswerer:
     def __init__(self, embedder: EmbeddingModel, min_score: float,
                  grounding: Grounding | None = None,
                  vectors: VectorCache | None = None,
-                 in_context: SentenceVectors | None = None) -> None:
+                 in_context: SentenceVectors | None = None,
+                 chunks: Callable[[list[str]], list[Passage]] | None = None) -> None:
+        """`chunks`: chunk ids -> passages (the store's), to read past a retrieved chunk's
+        ends; None reads the retrieved passages only."""
         self.embedder = embedder
+        self._chunks = chunks
         self.min_score = min_score
         self.grounding = grounding  # None: no aboutness check (used by ablations)
         # The questions' vectors, and the sentences' where no `in_context` ones exist.
@@ -134,7 +165,8 @@ class ExtractiveAnswerer:
         related = list(passages[:RELATED])
         articles = {p.doc_id: "\n".join(q.text for q in passages if q.doc_id == p.doc_id)
                     for p in passages}
-        candidates = _unique(c for p in passages for c in split_sentences(p, articles[p.doc_id]))
+        read = [c for p in passages for c in split_sentences(p, articles[p.doc_id])]
+        candidates = _unique([*read, *self._beside(passages, articles)])
         if not candidates:
             return refusal(related)
         context = standalone(question, history).context
@@ -160,6 +192,18 @@ class ExtractiveAnswerer:
         if not any(quotes for _, quotes in answered):
             return refusal(related)
         return _compose(answered, candidates)
+
+    def _beside(self, passages: Sequence[Passage], articles: dict[str, str]) -> list[Candidate]:
+        """The sentences just past each retrieved chunk's ends, in the chunks next to it."""
+        if self._chunks is None:
+            return []
+        retrieved = {p.chunk_id for p in passages}
+        wanted = {cid: p for p in passages for cid in adjacent_chunk_ids(p.chunk_id)
+                  if cid not in retrieved}
+        if not wanted:
+            return []
+        return [c for n in self._chunks(list(wanted))
+                for c in beside(wanted[n.chunk_id], n, articles[n.doc_id])]
 
     def answer_part(self, part: str, context: str, candidates: Sequence[Candidate],
                     vectors: np.ndarray, eligible: set[int]) -> list[Quote]:
@@ -227,12 +271,14 @@ class ExtractiveAnswerer:
 
     def _may_answer(self, part: str, candidate: Candidate) -> bool:
         """The checks that need no vectors: the kind of answer asked for, something beside
-        what the question sets aside ("besides gas and oil"), and the names asked about
+        what the question sets aside ("besides gas and oil"), the speaker asked about (not
+        another one's words), and the names asked about
         standing by the sentence (or, for names placing the event, in its article)."""
         if not holds_answer_type(candidate.text, part):
             return False
         return (self.grounding is None
                 or (not restates(candidate.text, part, aside_of(part))
+                and not other_speaker(part, candidate.text)
                 and not self.grounding.unnamed(part, candidate.window, candidate.article)))
 
     def _answers_too(self, part: str, candidate: Candidate) -> bool:
@@ -242,9 +288,10 @@ class ExtractiveAnswerer:
         if self.grounding is None:
             return True
         return (self.grounding.missing_kind(part, candidate.text, candidate.window) is None
-                and self.grounding.missing_verb(part, candidate.text) is None
+                and self.grounding.missing_verb(part, candidate.text, candidate.window) is None
                 and self.grounding.unmeasured(part, candidate.text) is None
-                and self.grounding.coverage(part, candidate.passage.text) >= MIN_COVERAGE)
+                and self.grounding.coverage(part, candidate.scope or candidate.passage.text)
+                >= MIN_COVERAGE)
 
     def score(self, question: str, context: str, candidates: Sequence[Candidate],
               vectors: np.ndarray) -> np.ndarray:

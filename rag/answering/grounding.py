@@ -55,6 +55,8 @@ _TITLES = frozenset(stem(w) for w in (
     "spokesperson spokesman aide adviser advisor envoy official leader state".split()))
 NAME_GAP = 5  # words from a kind to its name: "officials, including Putin aide Yuri Ushakov"
 _ASIDE = re.compile(r"\([^()]*\)")
+_QUOTED = re.compile(r"\s*[“\"‘']")
+_SAYING = frozenset(near(stem("say")) | near(stem("write")))
 # Two capitalised words, maybe joined by particles ("Ursula von der Leyen"); overlapping
 # (a lookahead), so that "President Ursula" being a title does not hide "Ursula von ...".
 _PERSON_NAME = re.compile(r"(?=\b([A-Z][^\W\d_]+)\s+(?:(?:von|van|der|den|de|del|della|da|di|"
@@ -185,10 +187,15 @@ class Grounding:
             return None
         return next(iter(event.values()))
 
-    def missing_verb(self, question: str, sentence: str) -> str | None:
+    def missing_verb(self, question: str, sentence: str, window: str = "") -> str | None:
         """The verb the question asks about ("what does it EXCLUDE?") when the sentence
-        holds neither it nor a word of close meaning."""
+        holds neither it nor a word of close meaning. A quote that goes on past its first
+        sentence names its speaker's verb once ("“In Europe today, ...,” Mr Orban WROTE.
+        “For us Hungarians, ...”"): for a sentence inside quotation marks, a verb of saying
+        may stand in its neighbours (`window`)."""
         verb = asked_verb(question)
+        if verb and window and _QUOTED.match(sentence) and set(verb) <= _SAYING:
+            sentence = window
         missing = self._unmatched(verb, sentence) if verb else []
         # "did Orban SEND a LETTER": "in a letter to ..." tells the sending too.
         held = question_words(sentence).keys()  # (cached: read for every check)

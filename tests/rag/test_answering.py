@@ -587,3 +587,31 @@ def test_the_thing_a_what_is_the_x_of_question_asks_for(question: str,
     from rag.answering.asked import thing_asked
 
     assert thing_asked(question) == thing
+
+
+def test_the_sentences_past_a_retrieved_chunks_end_are_read(corpus_service: RagService) -> None:
+    """The Facebook post is told at the end of one chunk and quoted at the start of the next:
+    with only the first retrieved, the answer still quotes the post, from the next chunk."""
+    (first,) = [p for p in corpus_service.search("post on his Facebook page ceasefire", 5)
+                if "Facebook page, Mr Orban" in p.text]
+    draft = corpus_service.answerers["extractive"].answer(
+        "In his Facebook post, what did Orban say Hungarians most want to end?", [first], [])
+    quoted = [c for c in draft.citations if "flood of refugees" in c.text]
+    assert quoted and quoted[0].chunk_id != first.chunk_id
+    text = corpus_service.document_text(quoted[0].doc_id)
+    assert text is not None and text[quoted[0].start:quoted[0].end] == quoted[0].text
+
+
+def test_a_verb_of_saying_may_stand_in_the_quotes_attribution(
+        corpus_service: RagService) -> None:
+    """'“..., ” Mr Orban wrote. “For us Hungarians, ...”': what he wrote goes on past the
+    sentence naming the verb."""
+    grounding = corpus_service.answerers["extractive"].grounding
+    assert grounding is not None
+    question = "What did he write Hungarians most want?"
+    quote = "“For us Hungarians, too, the most important thing is that the fighting should end.”"
+    window = f"“In Europe today, one question is on everyone’s mind,” Mr Orban wrote. {quote}"
+    assert grounding.missing_verb(question, quote) == "write"
+    assert grounding.missing_verb(question, quote, window) is None
+    plain = "For Hungarians the most important thing is that the fighting should end."
+    assert grounding.missing_verb(question, plain, f"Mr Orban wrote. {plain}") == "write"
