@@ -29,6 +29,7 @@ from rag.answering.parts import asking_clause, split_question, wants_list
 from rag.answering.speakers import other_speaker
 from rag.components.embedding import EmbeddingModel
 from rag.components.sentence_vectors import SentenceVectors
+from rag.components.store import adjacent_chunk_ids
 from rag.components.vector_cache import VectorCache
 from rag.conversation import standalone
 from rag.schemas import Citation, Passage, Turn
@@ -98,16 +99,6 @@ def beside(anchor: Passage, neighbour: Passage, article: str) -> list[Candidate]
     near = outside[:NEIGHBOUR_SENTENCES] if after else outside[-NEIGHBOUR_SENTENCES:]
     return [replace(c, scope=f"{anchor.text}\n{c.text}" if after else f"{c.text}\n{anchor.text}")
             for c in near]
-
-
-def adjacent_chunk_ids(chunk_id: str) -> list[str]:
-    """The ids of the chunks before and after `chunk_id` in its document's version
-    ("<doc>:<version>:<index>", as the store writes them)."""
-    head, _, index = chunk_id.rpartition(":")
-    if not head or not index.isdigit():
-        return []
-    i = int(index)
-    return [f"{head}:{j:0{len(index)}d}" for j in (i - 1, i + 1) if j >= 0]
 
 
 def wording_scores(terms: set[str], sentences: Sequence[str],

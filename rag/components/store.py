@@ -221,9 +221,8 @@ class ChunkStore:
             self.chunks.modify(metadata={"embedding_model": self._embedding_model})
         ids, texts, metas, vectors = [], [], [], []
         for d in docs:
-            version = d.content_hash[:12]
             for i, c in enumerate(d.chunks):
-                ids.append(f"{d.doc_id}:{version}:{i:05d}")
+                ids.append(chunk_id(d.doc_id, d.content_hash, i))
                 texts.append(c.text)
                 metas.append({"doc_id": d.doc_id, "source": d.source,
                               "content_hash": d.content_hash, "start": c.start, "end": c.end,
@@ -252,7 +251,7 @@ class ChunkStore:
             # The versions these replaced, by id (a filtered delete scans the collection);
             # leftovers of interrupted writes are the journal's (repair()).
             new_hash = {d.doc_id: d.content_hash for d in docs}
-            stale = [f"{doc_id}:{str(m['content_hash'])[:12]}:{i:05d}"
+            stale = [chunk_id(doc_id, str(m["content_hash"]), i)
                      for doc_id, m in zip(before["ids"], before["metadatas"] or [], strict=True)
                      if m and m.get("content_hash") != new_hash[doc_id]
                      for i in range(int(m.get("chunks", 0)))]
@@ -379,6 +378,21 @@ class ChunkStore:
             if len(passages) >= top_k or len(ids) < wanted:
                 return passages[:top_k]
             wanted *= 4
+
+
+def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
+    """The id of a document version's chunk: "<doc>:<version>:<index>"."""
+    return f"{doc_id}:{content_hash[:12]}:{index:05d}"
+
+
+def adjacent_chunk_ids(of: str) -> list[str]:
+    """The ids of the chunks before and after chunk `of` in its document's version."""
+    doc_id, _, rest = of.partition(":")
+    version, _, index = rest.partition(":")
+    if not version or not index.isdigit():
+        return []
+    i = int(index)
+    return [chunk_id(doc_id, version, j) for j in (i - 1, i + 1) if j >= 0]
 
 
 def _committed(meta: Any, versions: dict[str, Any]) -> bool:
