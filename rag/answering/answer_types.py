@@ -13,8 +13,8 @@ from typing import Literal
 
 from rag.text import CALENDAR, STOPWORDS, WORD, stem
 
-AnswerType = Literal["time", "clock", "date", "duration", "count", "number", "percent", "place",
-                     "medium"]
+AnswerType = Literal["time", "year", "month", "clock", "date", "duration", "count", "number",
+                     "percent", "place", "medium"]
 
 _MONTHS = "|".join(sorted(CALENDAR))  # and days of the week
 _TIME = re.compile(
@@ -110,8 +110,11 @@ def expected_type(question: str) -> tuple[AnswerType | None, str | None]:
         return "date", None  # "last month" is a time, not a date
     if re.search(r"\bwhat (percentage|percent|share|proportion)\b", q):
         return "percent", None
-    if re.search(r"^(when)\b|\bwhat (calendar )?(date|day|year|month)\b|\bwhich (year|date|"
-                 r"day|month)\b|\bin what year\b", q):
+    if re.search(r"\b(?:what|which) year\b", q):
+        return "year", None  # "days before" is a time, not a year
+    if re.search(r"\b(?:what|which) month\b", q):
+        return "month", None
+    if re.search(r"^(when)\b", q):
         return "time", None
     if re.search(r"\bhow long\b|^what (?:is|was) the (?:length|duration|period) of\b", q):
         return "duration", None
@@ -132,8 +135,19 @@ _CLOCK = re.compile(r"\b\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?|o['’]clock|h)
                     r"\b\d{1,2}:\d\d\b|"
                     r"\b(?:morning|afternoon|evening|night|noon|midday|midnight|dawn)\b",
                     re.IGNORECASE)
-_DAY = re.compile(r"\b(?:" + _MONTHS + r"|yesterday|today|tomorrow)\b|"
+_WEEKDAYS = "|".join(d for d in CALENDAR if d.endswith("day"))
+_MONTH_NAMES = "|".join(m for m in CALENDAR if not m.endswith("day"))
+# A day: "on Tuesday", "October 18", "18 October", "18/10", "yesterday"; a month alone
+# ("in April") is not one.
+_DAY = re.compile(r"\b(?:" + _WEEKDAYS + r"|yesterday|today|tomorrow)\b|"
+                  r"\b(?:" + _MONTH_NAMES + r")\s+\d{1,2}\b|"
+                  r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:" + _MONTH_NAMES + r")\b|"
                   r"\b\d{1,2}[/.-]\d{1,2}\b", re.IGNORECASE)
+_RELATIVE = (r"\b(?i:last|next|this|that|the same|the previous|the following) {0}\b|"
+             r"\b{0}s? (?i:ago|earlier|later)\b")
+_YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b|" + _RELATIVE.format("year"))
+# Month names as written ("in May", not "may"); CALENDAR holds them lower-cased.
+_MONTH = re.compile(r"\b(?:" + _MONTH_NAMES.title() + r")\b|" + _RELATIVE.format("month"))
 # "since the beginning of the war in February 2022" dates the start of a period, not the
 # event the sentence tells: it does not say when that happened.
 _SINCE = re.compile(r"\bsince\b[^,.;:]*", re.IGNORECASE)
@@ -143,15 +157,19 @@ def holds_answer_type(sentence: str, question: str) -> bool:
     kind, unit = expected_type(question)
     if kind is None:
         return True
-    if kind in ("time", "date") and not re.search(r"\bsince\b", question, re.IGNORECASE):
+    if kind in ("time", "year", "month", "date") and not re.search(r"\bsince\b", question,
+                                                                  re.IGNORECASE):
         sentence = _SINCE.sub(" ", sentence)
     if kind == "time":
         asked = {m.group(0).lower() for m in _TIME.finditer(question)}
         return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
+    if kind in ("year", "month"):
+        return bool((_YEAR if kind == "year" else _MONTH).search(sentence))
     if kind == "clock":
         return bool(_CLOCK.search(sentence))
-    if kind == "date":  # a day: "on Tuesday", "October 18", "18/10"; not "20 months", "2022"
-        return bool(_DAY.search(sentence))
+    if kind == "date":  # not "20 months", "2022", nor the day the question names
+        asked = {m.group(0).lower() for m in _DAY.finditer(question)}
+        return any(m.group(0).lower() not in asked for m in _DAY.finditer(sentence))
     if kind == "percent":
         return bool(re.search(r"%|\bper ?cent\b|\bhalf\b|\bthird\b|\bquarter\b", sentence,
                               re.IGNORECASE))

@@ -106,7 +106,13 @@ _VERB_AFTER_NAME = re.compile(r"\b(?i:what|which|who|whom|how|why)\b[^?]*?\b(?:d
                               r"(?:he|she|they)\s+)"
                               r"(?:(?:later|also|first|then|ever|still|just|\w+ly)\s+)?"
                               r"([a-z]+)\b")
-_WHO_DID = re.compile(r"(?:^|,\s*)(?i:who)\s+([a-z]+(?:ed|en)|won|went|led|met|sent|told|"
+# "Who JOINED him?", "Which other ministers TRAVELLED with him?": the verb after the subject
+# asked for.
+# (Not past an auxiliary: "what condition WAS attached" is passive, its verb not the answer's.)
+_WHO_DID = re.compile(r"(?:^|,\s*)(?i:who|(?:which|what)(?:\s+other)?"
+                      r"(?:\s+(?!(?:was|were|is|are|had|has|have|did|does|do|will|would)\b)"
+                      r"[A-Za-z]+){1,3}?)"
+                      r"\s+([a-z]+(?:ed|en)|won|went|led|met|sent|told|"
                       r"wrote|said|made|held|gave|took|brought|chose|paid|sold|built|ran|sat)\b")
 _PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
 # A determiner or a preposition before the word: a noun ("during his TRIP", "heads of STATE").
@@ -144,8 +150,16 @@ def _phrasal(question: str, verb: re.Match[str]) -> str | None:
     return PHRASAL.get(f"{verb.group(1).lower()} {after.group(1).lower()}") if after else None
 
 
+# Verbs whose object a text can name without telling the verb: "the prime minister" does
+# not say who BECAME prime minister, as "in a letter to ..." says a letter was sent.
+_STATE_VERBS = frozenset("become became becomes remain remained stay stayed turn turned "
+                         "get got grow grew".split())
+
+
 def object_of(verb: str, question: str) -> set[str]:
     """The stem of the common noun right after `verb` ("send a LETTER"), if any."""
+    if verb.lower() in _STATE_VERBS:
+        return set()
     m = re.search(rf"\b{re.escape(verb)}\s+(?:(?:a|an|the|his|her|their|its)\s+)?([a-z]+)\b",
                   question)
     noun = m.group(1) if m else ""

@@ -49,6 +49,9 @@ from rag.text import CALENDAR, STOPWORDS, WORD, stem
 
 COMMON_SHARE = 0.3  # a word in more than this share of chunks says little about the topic
 SYNONYM_COSINE = 0.55  # two single words this close in MiniLM's space mean nearly the same
+# The kind of thing asked for ("the name of his WIFE") is held to closer words: a related
+# one ("partner", 0.57) is another kind of thing.
+KIND_COSINE = 0.65
 
 _TITLES = frozenset(stem(w) for w in (
     "president prime minister chancellor foreign secretary chief mr mrs ms dr sir general "
@@ -149,11 +152,11 @@ class Grounding:
             elif s in NAME_KINDS or ASKS_NAME.search(question):
                 if not self._names_kind(sentence, s, self.names(question) | asked):
                     return word
-                if s not in NAME_KINDS and self._unmatched({s: word}, window):
+                if s not in NAME_KINDS and self._unmatched({s: word}, window, KIND_COSINE):
                     return word  # "the name of the INTERPRETER": a name, of one
             elif ABSTRACT.search(word.lower()):
                 continue
-            elif self._unmatched({s: word}, window):
+            elif self._unmatched({s: word}, window, KIND_COSINE):
                 return word
         if ASKS_WHO.search(question) and not (new_person(sentence, asked) or any(
                 not n.isdigit() and n not in CALENDAR for n in self.names(sentence) - asked)):
@@ -228,7 +231,8 @@ class Grounding:
                 and s not in by and (s not in scene or s not in anywhere)
                 and not ((_DEMONYM.search(w) or s in describing) and s not in kinds)]
 
-    def _unmatched(self, wanted: Mapping[str, str], text: str) -> list[str]:
+    def _unmatched(self, wanted: Mapping[str, str], text: str,
+                   cosine: float = SYNONYM_COSINE) -> list[str]:
         """The words of `wanted` that `text` neither holds nor paraphrases."""
         have = question_words(text)
         missing = [w for s, w in wanted.items() if not near(s) & have.keys()]
@@ -237,4 +241,4 @@ class Grounding:
         vectors = self._vectors(w.lower() for w in [*missing, *have.values()])
         pool = np.array([vectors[w.lower()] for w in have.values()])
         return [w for w in missing
-                if float((pool @ vectors[w.lower()]).max()) < SYNONYM_COSINE]
+                if float((pool @ vectors[w.lower()]).max()) < cosine]

@@ -33,7 +33,8 @@ _FAMILIES = [
     "end ended halt halted stop stopped cease ceased ceasefire",
     "buy bought purchase purchased import imported",
     "announce announced post posted publish published write wrote declare declared",
-    "say said tell told state stated add added note noted remark remarked",
+    "say said tell told state stated add added note noted remark remarked report reported "
+    "according",
     "win won victory",
     "expand expanded expansion enlarge enlarged enlargement extend extended extension",
     "only sole single lone",
