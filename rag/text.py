@@ -38,7 +38,7 @@ def fold(word: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-STEM_VERSION = 3  # saved BM25 indexes hold stems (and words): a new version rebuilds them
+STEM_VERSION = 4  # saved BM25 indexes hold stems (and words): a new version rebuilds them
 
 
 def stem(word: str) -> str:
@@ -48,8 +48,12 @@ def stem(word: str) -> str:
         return word[:-3] + "y"  # "cities" -> "city", as the singular stays
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
+            if suffix == "es" and not re.search(r"(?:s|x|z|ch|sh)es$", word):
+                continue  # "places" is "place" + s; "wishes" is "wish" + es
+            word = word[: -len(suffix)]
+            break
+    # A silent e goes, so that "place", "places", "placed" and "placing" meet.
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")  # "U.S." is the word "US"

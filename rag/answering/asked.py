@@ -116,8 +116,9 @@ _WHO_DID = re.compile(r"(?:^|,\s*)(?i:who|(?:which|what)(?:\s+other)?"
                       r"wrote|said|made|held|gave|took|brought|chose|paid|sold|built|ran|sat)\b")
 _PASSIVE = re.compile(r"\b(?i:what|who)\s+(?:was|were)\s+([a-z]+(?:ed|en))\b")
 # A determiner or a preposition before the word: a noun ("during his TRIP", "heads of STATE").
-_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|that|our|my|of|in|on|"
-                                r"at|with|from|between|by)\s+$", re.IGNORECASE)
+# ("the HUNGARIAN premier": past the names describing it.)
+_DETERMINER_BEFORE = re.compile(r"\b(?i:the|a|an|his|her|their|its|this|that|our|my|of|in|on|"
+                                r"at|with|from|between|by)\s+(?:[A-Z][\w’'-]*\s+){0,2}$")
 
 
 def asked_verb(question: str) -> dict[str, str]:

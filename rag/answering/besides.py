@@ -56,7 +56,12 @@ def aside_of(question: str) -> Aside:
         return Aside()
     # "Which leader besides Orban ...?" asks for another name; "which topic besides
     # Ukraine?" for a topic, which a name need not tell.
-    asks_name = bool(_WHO_WHERE.search(question) or set(answer_kinds(question)) & NAME_KINDS)
+    kinds = set(answer_kinds(question))
+    asks_name = bool(_WHO_WHERE.search(question) or kinds & NAME_KINDS)
+    if asks_name:  # "Apart from his trips to MOSCOW and BEIJING, which places ...?": the
+        # names are set aside, not "trips"; in "besides the LEADERS who came to the FORUM,
+        # which leader ...?" the kind asked for is too.
+        words = [w for w in words if w[:1].isupper() or stem(w) in kinds] or words
     return Aside(frozenset(stem(w) for w in words),
                  asks_name and all(w[:1].isupper() for w in words))
 
@@ -74,11 +79,13 @@ def restates(sentence: str, question: str, aside: Aside) -> bool:
         return False
     if aside.names and expected_type(question)[0] == "place":  # "then he flew TO BEIJING"
         return not places(sentence) - aside.stems - CALENDAR
-    if not aside.names:
-        return True
     known = aside.stems | {stem(w) for w in content_words(question)}
     if _WHO.search(question) or set(answer_kinds(question)) & PERSON_KINDS:
-        return not new_person(sentence, set(known))  # "who else joined?": someone else
+        # "who else joined?", "besides the leaders who came, which leader ...?": someone
+        # else
+        return not new_person(sentence, set(known))
+    if not aside.names:
+        return True
     # Another name past the first word, not one asked about, answers.
     return not any(t[:1].isupper() and t.lower() not in STOPWORDS | CALENDAR
                    and s not in known for t, s in zip(tokens[1:], stems[1:], strict=True))

@@ -270,7 +270,8 @@ class ExtractiveAnswerer:
         return (self.grounding is None
                 or (not restates(candidate.text, part, aside_of(part))
                 and not other_speaker(part, candidate.text)
-                and not self.grounding.unnamed(part, candidate.window, candidate.article)))
+                and not self.grounding.unnamed(part, candidate.window, candidate.article,
+                                               aside_of(part).stems)))
 
     def _answers_too(self, part: str, candidate: Candidate) -> bool:
         """For a candidate that passed `_may_answer`, the checks that embed words: the rest
@@ -278,7 +279,9 @@ class ExtractiveAnswerer:
         sentence."""
         if self.grounding is None:
             return True
-        return (self.grounding.missing_kind(part, candidate.text, candidate.window) is None
+        aside = aside_of(part).stems
+        return (self.grounding.missing_kind(part, candidate.text, candidate.window, aside)
+                is None
                 and self.grounding.missing_verb(part, candidate.text, candidate.window) is None
                 and self.grounding.unmeasured(part, candidate.text) is None
                 and self.grounding.coverage(part, candidate.scope or candidate.passage.text)

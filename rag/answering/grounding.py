@@ -94,12 +94,28 @@ def new_person(sentence: str, asked: set[str], kind: str = "") -> bool:
                for m in names for k in kinds)
 
 
+_HONORIFICS = frozenset("mr mrs ms dr sir".split())
+
+
 def _people(sentence: str, asked: set[str]) -> list[re.Match[str]]:
-    """The persons' names in the sentence that are not asked about (nor titles)."""
+    """The persons' names in the sentence that are not asked about (nor titles). "Mr Xi"
+    names a person by the word after the honorific."""
     return [m for m in _PERSON_NAME.finditer(sentence)
-            if not {stem(w) for w in m.groups()} & (_TITLES | _INSTITUTIONS | asked)
+            if not {stem(w) for w in m.groups() if w.lower() not in _HONORIFICS}
+            & (_TITLES | _INSTITUTIONS | asked)
+            and not (m.group(1).lower() in _HONORIFICS and m.group(2).lower() in _HONORIFICS)
             and not any(w.lower() in STOPWORDS or _DEMONYM.search(w) for w in m.groups())]
 
+
+
+def _called(demonym: str, window: str, article: str) -> bool:
+    """"Which CHINESE leader ...?": the sentence names "Mr Xi", and its article calls him
+    "Chinese President Xi Jinping": a name in the text stands within three words after the
+    demonym somewhere in the article."""
+    names = {w for w in WORD.findall(window)[1:] if w[:1].isupper() and w.lower() not in
+             STOPWORDS | _HONORIFICS and stem(w) not in _TITLES and not _DEMONYM.search(w)}
+    return any(re.search(rf"\b{re.escape(demonym)}\s+(?:[\w’'-]+\s+){{0,2}}{re.escape(n)}\b",
+                         article) for n in names)
 
 
 class Grounding:
@@ -136,15 +152,19 @@ class Grounding:
                 if (w[:1].isupper() or w.isdigit()) and w.lower() not in STOPWORDS
                 and self._share(stem(w)) <= COMMON_SHARE}
 
-    def missing_kind(self, question: str, sentence: str, window: str) -> str | None:
+    def missing_kind(self, question: str, sentence: str, window: str,
+                     aside: frozenset[str] = frozenset()) -> str | None:
         """The kind of answer asked for ("which HOTEL", "what GIFT") when the sentence gives
-        none: no new name for a kind of name, nor the kind's word (or a near one) nearby."""
+        none: no new name for a kind of name, nor the kind's word (or a near one) nearby.
+        `aside`: the stems the question sets aside ("besides the LEADERS who came"); where
+        they hold the kind's word, the sentence's "leaders" may be those, so the name
+        need not stand by it."""
         asked = set(question_words(question))
         for s, word in (answer_kinds(question) | thing_asked(question)).items():
             if s in OPEN_KINDS or word[:1].isupper():
                 continue
             if s in PERSON_KINDS:
-                if not new_person(sentence, asked, s):
+                if not new_person(sentence, asked, "" if s in aside else s):
                     return word
             elif s in PLACE_KINDS:
                 if not places(sentence) - asked:
@@ -218,7 +238,8 @@ class Grounding:
                    and (j == 0 or said[j - 1].lower() not in ("a", "an"))
                    for i in at for j in range(max(0, i - 1), min(len(said), i + 2)) if j != i)
 
-    def unnamed(self, question: str, window: str, article: str) -> list[str]:
+    def unnamed(self, question: str, window: str, article: str,
+                aside: frozenset[str] = frozenset()) -> list[str]:
         """The question's rare names that the text does not hold: "Kyiv" asked, not there.
         Names of what is asked about must stand near the sentence (`window`); names that
         only say which event is meant ("... during Hungary's EU COUNCIL presidency", "at
@@ -229,7 +250,9 @@ class Grounding:
         describing = described(question)  # "Budapest's LEADER": whom; it does not name
         return [w for s, w in self.informative(question).items() if s in names
                 and s not in by and (s not in scene or s not in anywhere)
-                and not ((_DEMONYM.search(w) or s in describing) and s not in kinds)]
+                and s not in aside  # "besides MOSCOW, where ...?": need not be there
+                and not ((_DEMONYM.search(w) or s in describing) and s not in kinds)
+                and not (_DEMONYM.search(w) and _called(w, window, article))]
 
     def _unmatched(self, wanted: Mapping[str, str], text: str,
                    cosine: float = SYNONYM_COSINE) -> list[str]:
