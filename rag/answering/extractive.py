@@ -43,6 +43,7 @@ NEAR_BEST_LIST = 0.75
 DUPLICATE_COSINE = 0.92  # two sentences this close say the same: quote one
 SAME_FACT_COSINE = 0.65  # another article's sentence this close, naming the same rare things
 SAME_NAMES = 0.5  # (Jaccard of their rare names), reports the same fact: cite it too
+FULLER_SCORE = 0.9  # a fuller telling of the fact is quoted if it scores this near the best
 UNKNOWN_NAME_PENALTY = 0.5  # confidence lost when no passage mentions the names asked about
 SENTENCE_VECTORS = 20_000  # kept in memory
 RELATED = 3  # passages shown with a refusal
@@ -239,8 +240,7 @@ class ExtractiveAnswerer:
                     and self._same_fact(candidates[i].text, candidates[j].text,
                                         float(vectors[i] @ vectors[j])) and answers(j)]
             same = list({candidates[j].passage.doc_id: j for j in reversed(same)}.values())
-            # The fullest telling is the one quoted: what it adds to the question is the answer.
-            told = max([i, *same], key=lambda j: len(content_terms(candidates[j].text) - asked))
+            told = _fullest(i, same, candidates, scores, asked)
             quotes.append(Quote(told, float(scores[i]), [j for j in [i, *same] if j != told]))
             cited += [i, *same]
             listed |= items or set()
@@ -324,6 +324,16 @@ class ExtractiveAnswerer:
         for i in wanted:
             vectors[i] = known[candidates[i].text]
         return vectors
+
+
+def _fullest(best: int, same: Sequence[int], candidates: Sequence[Candidate],
+             scores: np.ndarray, asked: set[str]) -> int:
+    """Of the tellings of one fact, the one to quote: the fullest (what it adds to the
+    question is the answer: 001's letter adds the frozen assets), among those scoring
+    nearly as well as the best; one scoring clearly lower may tell the fact without what
+    was asked ("were present" for "representing Russia's negotiating team")."""
+    near = [j for j in [best, *same] if scores[j] >= FULLER_SCORE * scores[best]]
+    return max(near, key=lambda j: len(content_terms(candidates[j].text) - asked))
 
 
 def _query_texts(question: str, context: str) -> list[str]:

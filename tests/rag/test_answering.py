@@ -621,6 +621,16 @@ def test_a_fact_two_articles_report_is_quoted_in_its_fuller_telling(
                                                     "001_0d759d72c1af06c9.txt"}
 
 
+def test_a_telling_scoring_clearly_lower_is_not_quoted_for_being_longer(
+        corpus_service: RagService) -> None:
+    """000 says Ushakov was "present in discussions"; 001 that he was "representing Russia's
+    negotiating team": asked whom he represented, 001's is the answer, though 000's holds
+    more words beside the question."""
+    answer = corpus_service.ask("In the Kremlin talks with Orban, whom did Putin aide Yuri "
+                                "Ushakov represent?")
+    assert "negotiating team" in answer.answer, answer.answer
+
+
 @pytest.mark.parametrize(("question", "thing"), [
     ("At the Beijing meeting, what was the main focus of their talks?", {"focu": "focus"}),
     ("What is the name of the Hungarian bank?", {}),  # the name-of check's business
