@@ -626,8 +626,9 @@ def test_a_telling_scoring_clearly_lower_is_not_quoted_for_being_longer(
     """000 says Ushakov was "present in discussions"; 001 that he was "representing Russia's
     negotiating team": asked whom he represented, 001's is the answer, though 000's holds
     more words beside the question."""
-    answer = corpus_service.ask("In the Kremlin talks with Orban, whom did Putin aide Yuri "
-                                "Ushakov represent?")
+    answer = corpus_service.ask("Whom was Putin aide Yuri Ushakov representing when he joined "
+                                "Orban and Putin in the Kremlin ahead of Russia's talks on "
+                                "the US peace push?")
     assert "negotiating team" in answer.answer, answer.answer
 
 
