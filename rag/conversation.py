@@ -17,6 +17,10 @@ from rag.text import STOPWORDS, content_terms
 _PRONOUN = re.compile(r"\b(he|she|him|his|hers|they|them|their|theirs|it|its|there|then)\b",
                       re.IGNORECASE)
 _CONTINUATION = re.compile(r"\s*(and|but|also|so|what about|how about)\b", re.IGNORECASE)
+_MARKER = re.compile(r"\s*\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
+# A refusal tells no topic (rag/answering/base.py's REFUSAL; importing it here would be a
+# cycle: the answerers read questions through this module).
+_NOT_ANSWERED = "The articles do not contain"
 _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these|the same)\s+(\w+)", re.IGNORECASE)
 
 
@@ -26,6 +30,7 @@ class Standalone:
 
     question: str  # as asked
     context: str  # the earlier question it refers back to, or ""
+    answered: str = ""  # the answer given to it, if one was (without its [n] markers)
 
     @property
     def search_text(self) -> str:
@@ -67,4 +72,8 @@ def standalone(question: str, history: Sequence[Turn]) -> Standalone:
     if not refers_back(question):
         return Standalone(question, "")  # "What is the capital of Australia?" stands alone
     previous = next((t.content for t in reversed(history) if t.role == "user"), "")
-    return Standalone(question, previous)
+    last = history[-1] if history else None
+    answered = (_MARKER.sub("", last.content).strip()
+                if previous and last is not None and last.role == "assistant"
+                and not last.content.startswith(_NOT_ANSWERED) else "")
+    return Standalone(question, previous, answered)

@@ -161,7 +161,10 @@ class ExtractiveAnswerer:
         candidates = _unique([*read, *self._beside(passages, articles)])
         if not candidates:
             return refusal(related)
-        context = standalone(question, history).context
+        asked = standalone(question, history)
+        # The answer before says where the conversation is ("he noted the expansion ..."):
+        # what the follow-up asks is likely told near it.
+        context = " ".join(x for x in (asked.context, asked.answered) if x)
         parts = split_question(question)
         # Later parts lean on the first ("..., and what did they discuss?").
         contexts = [" ".join(x for x in (context, parts[0] if i else "") if x)

@@ -79,6 +79,31 @@ def test_follow_up_uses_the_history(corpus_service: RagService) -> None:
     assert any(c.source == BEIJING_ARTICLE for c in answer.citations)
 
 
+def test_a_follow_up_is_read_near_the_answer_before(corpus_service: RagService) -> None:
+    # "what did he say Hungary was doing" could be any of Orban's remarks; the answer before
+    # quoted the half of a sentence that holds the other half.
+    history = [Turn(role="user", content="Which nuclear project did Orbán mention when he "
+                                         "met Putin in Beijing?"),
+               Turn(role="assistant", content="He noted the planned expansion of Hungary's "
+                                              "only nuclear power plant by Rosatom. [1]")]
+    answer = corpus_service.ask("What did he say Hungary was doing in its bilateral contacts "
+                                "with Russia?", history=history)
+    assert "save what we can" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize(("last", "answered"), [
+    ("He noted the expansion [1] of the plant [2, 3].", "He noted the expansion of the plant."),
+    ("The articles do not contain the answer to this question.", ""),  # tells no topic
+])
+def test_the_answer_a_follow_up_continues(last: str, answered: str) -> None:
+    from rag.conversation import standalone
+
+    history = [Turn(role="user", content="Which project did Orbán mention?"),
+               Turn(role="assistant", content=last)]
+    assert standalone("What else did he say?", history).answered == answered
+    assert standalone("What is the capital of Australia?", history).answered == ""  # alone
+
+
 def test_sentence_spans_respect_abbreviations_quotes_and_lines() -> None:
     from rag.text import sentence_spans
 
