@@ -44,7 +44,7 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
     assert len(results["summary"]["by_category"]) >= 4  # --limit spreads over the set
     # no --set: both packaged splits, and --limit keeps some of each
     assert list(results["summary"]["by_split"]) == ["dev", "heldout"]
-    assert results["meta"]["questions_in_set"] == 163
+    assert results["meta"]["questions_in_set"] == 203
     question = results["questions"][0]
     assert {"id", "question", "answer", "refused", "citations", "retrieved", "timings_ms",
             "scores", "error"} <= set(question)

@@ -40,10 +40,10 @@ def line(**changes: object) -> str:
 def test_the_shipped_splits_validate() -> None:
     assert DEFAULT_SETS == (DEFAULT_SET, HELDOUT_SET)  # `rag eval` without --set runs both
     dev, heldout = load_dataset(DEFAULT_SET), load_dataset(HELDOUT_SET)
-    assert len(dev) == 119 and {i.split for i in dev} == {"dev"}  # no field: dev
+    assert len(dev) == 159 and {i.split for i in dev} == {"dev"}  # no field: dev
     assert len(heldout) == 44 and {i.split for i in heldout} == {"heldout"}
     items = load_sets(DEFAULT_SETS)
-    assert len({i.id for i in items}) == len(items) == 163
+    assert len({i.id for i in items}) == len(items) == 203
     assert {i.category for i in dev} == CATEGORIES
     assert {i.category for i in heldout} <= CATEGORIES
     articles = {p.name for p in (Path(__file__).parents[2] / "data" / "articles").iterdir()}
