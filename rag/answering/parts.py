@@ -25,11 +25,6 @@ _WH_PHRASE = re.compile(rf"^(?:{_PREP}\s+)?(?:(?:what|which|whose|how many|how m
 _PREDICATE = re.compile(r"\b(?:did|does|do|was|were|is|are|has|have|had|can|could|will|would)\b.*",
                         re.IGNORECASE)
 _DETERMINER = re.compile(r"(?:the|a|an|his|her|their|its)\b", re.IGNORECASE)
-# A verb of telling whose object a second part may share, and an object ("Putin's own
-# journey", "the Kremlin's account").
-_DESCRIBE = re.compile(r"\b(?:describe|described|characteri[sz]e|characteri[sz]ed|portray|"
-                       r"portrayed|frame|framed|explain|explained)\b", re.IGNORECASE)
-_OBJECT = re.compile(r"(?:(?i:the|his|her|their|its)\b|[A-Z][\w-]*['’]s\b)")
 _LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officials|places|"
                    r"cities|issues|topics|meetings|events|times|ones|others)\b|"
                    r"\bwhere\s+(has|have)\b.*\b(met|meet|been|visited|travel)|"
@@ -58,11 +53,6 @@ def split_question(question: str) -> list[str]:
             verb = re.match(_ASK, parts[-1], re.IGNORECASE)
             if verb and _DETERMINER.match(piece):  # "Name the X, and the Y": name the Y
                 parts.append(f"{verb.group(0)} {piece}")
-                continue
-            # "How do the articles describe A, and Putin's journey?": describe that too.
-            told = list(_DESCRIBE.finditer(parts[-1]))
-            if told and _OBJECT.match(piece):
-                parts.append(f"{parts[-1][:told[-1].end()]} {piece}")
                 continue
             parts[-1] = f"{parts[-1].rstrip('?')} and {piece}"  # "Orban and Putin": one part
             continue

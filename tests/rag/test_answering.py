@@ -237,12 +237,6 @@ def test_a_fact_two_articles_report_is_quoted_once_citing_both(
      ["What was the purpose of his July 2024 trip?", "What was the purpose of his latest visit?"]),
     ("What did Orban say in Beijing and in Moscow?",
      ["What did Orban say in Beijing?", "What did Orban say in Moscow?"]),
-    # a second object of a verb of describing is described too
-    ("How do the articles describe his visit to Kyiv, and Putin's trip to Beijing?",
-     ["How do the articles describe his visit to Kyiv?",
-      "How do the articles describe Putin's trip to Beijing?"]),
-    ("How did Orban describe the war, and what did Putin say?",
-     ["How did Orban describe the war?", "What did Putin say?"]),
 ])
 def test_a_question_is_split_into_the_questions_it_asks(question: str,
                                                          parts: list[str]) -> None:
