@@ -62,7 +62,10 @@ class Retriever:
         self.fusion: Fusion = fusion
         self.weights = (dense_weight, lexical_weight)
 
-    def retrieve(self, query: str, top_k: int) -> list[Passage]:
+    def retrieve(self, query: str, top_k: int, lexical_extra: int = 0) -> list[Passage]:
+        """The top_k fused passages; then up to `lexical_extra` of BM25's best hits that the
+        fusion left out (where dense scores are flat, a chunk holding the question's rare
+        word can fall below ones that merely resemble the question)."""
         depth = max(CANDIDATES, top_k)
         # One read of the store's generation serves the whole search (0.7 ms each).
         generation = self.store.generation()
@@ -76,7 +79,10 @@ class Retriever:
         else:
             fused = fuse_relative([(self.weights[0], [(p.chunk_id, p.score) for p in dense]),
                                    (self.weights[1], lexical)], from_zero=(False, True))
-        fused = fused[:top_k]
+        fused_score = dict(fused)
+        taken = {cid for cid, _ in fused[:top_k]}
+        extra = [cid for cid, _ in lexical if cid not in taken][:lexical_extra]
+        fused = fused[:top_k] + [(cid, fused_score[cid]) for cid in extra]
         known = {p.chunk_id: p for p in dense}
         missing = [cid for cid, _ in fused if cid not in known]
         for p in self.store.passages(missing, generation):

@@ -48,7 +48,7 @@ def test_rag_eval_writes_a_readable_report(tmp_path: Path) -> None:
     question = results["questions"][0]
     assert {"id", "question", "answer", "refused", "citations", "retrieved", "timings_ms",
             "scores", "error"} <= set(question)
-    assert len(question["retrieved"]) == 5
+    assert 5 <= len(question["retrieved"]) <= 6  # top 5, and BM25's best hit left out
     for c in question["citations"]:
         assert {"n", "source", "doc_id", "chunk_id", "text", "start", "end", "score"} <= set(c)
     assert [t["name"] for t in results["thresholds"]] == ["min_hit_rate", "max_p95_ms"]

@@ -242,7 +242,7 @@ def test_the_llm_condenses_a_follow_up_for_retrieval(llm_service: RagService,
     searched: list[str] = []
     search = llm_service.search
     monkeypatch.setattr(llm_service, "search",
-                        lambda query, top_k=None: searched.append(query) or search(query, top_k))
+                        lambda query, *rest: searched.append(query) or search(query, *rest))
     llm_service.ask("What did they discuss there?", top_k=TOP_K, history=FOLLOW_UP_HISTORY,
                     mode="llm")
     expected = rewritten or standalone("What did they discuss there?",

@@ -44,6 +44,23 @@ def test_dense_only_misses_what_hybrid_finds(corpus_service: RagService) -> None
     assert not all(firsts)
 
 
+def test_the_answerer_also_reads_bm25s_best_hit_that_fusion_left_out(
+        corpus_service: RagService) -> None:
+    # Dense scores of these chunks lie within 0.1 of each other, so fusion ranks chunks that
+    # resemble the question above the one holding "Facebook" and the answer.
+    question = "In his Facebook post, which things did Orban say Hungarians most want to end?"
+    retriever = corpus_service.retriever
+    top = retriever.retrieve(question, 5)
+    read = retriever.retrieve(question, 5, lexical_extra=1)
+    assert [p.chunk_id for p in read[:5]] == [p.chunk_id for p in top]
+    best_left_out = next(cid for cid, _ in retriever.lexical.search(question, 20)
+                         if cid not in {p.chunk_id for p in top})
+    assert len(read) == 6 and read[5].chunk_id == best_left_out
+    assert "Facebook" in read[5].text
+    answer = corpus_service.ask(question)
+    assert "refugees" in answer.answer, answer.answer
+
+
 def _write(folder: Path, text: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "zorblax.txt"
