@@ -11,16 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.answering.base import REFUSAL
+from rag.answering.markers import MARKER
 from rag.schemas import Turn
 from rag.text import STOPWORDS, content_terms
 
 _PRONOUN = re.compile(r"\b(he|she|him|his|hers|they|them|their|theirs|it|its|there|then)\b",
                       re.IGNORECASE)
 _CONTINUATION = re.compile(r"\s*(and|but|also|so|what about|how about)\b", re.IGNORECASE)
-_MARKER = re.compile(r"\s*\[\s*\d+(?:\s*[,;-]\s*\d+)*\s*\]")
-# A refusal tells no topic (rag/answering/base.py's REFUSAL; importing it here would be a
-# cycle: the answerers read questions through this module).
-_NOT_ANSWERED = "The articles do not contain"
+_MARKED = re.compile(r"\s*" + MARKER.pattern)  # a citation marker and the space before it
+# A refusal tells no topic: the whole answer's, or one part's ("... the answer to “...”").
+_NOT_ANSWERED = REFUSAL.removesuffix(" to this question.")
 _DEMONSTRATIVE = re.compile(r"\b(that|this|those|these|the same)\s+(\w+)", re.IGNORECASE)
 
 
@@ -73,7 +74,7 @@ def standalone(question: str, history: Sequence[Turn]) -> Standalone:
         return Standalone(question, "")  # "What is the capital of Australia?" stands alone
     previous = next((t.content for t in reversed(history) if t.role == "user"), "")
     last = history[-1] if history else None
-    answered = (_MARKER.sub("", last.content).strip()
+    answered = (_MARKED.sub("", last.content).strip()
                 if previous and last is not None and last.role == "assistant"
                 and not last.content.startswith(_NOT_ANSWERED) else "")
     return Standalone(question, previous, answered)
