@@ -153,6 +153,13 @@ _MONTH = re.compile(r"\b(?:" + _MONTH_NAMES.title() + r")\b|" + _RELATIVE.format
 _SINCE = re.compile(r"\bsince\b[^,.;:]*", re.IGNORECASE)
 
 
+def _tells_new(pattern: re.Pattern[str], sentence: str, question: str) -> bool:
+    """Does the sentence hold a match of `pattern` that the question does not name ("in
+    April" does not say when, asked "on what date in April ...")?"""
+    asked = {m.group(0).lower() for m in pattern.finditer(question)}
+    return any(m.group(0).lower() not in asked for m in pattern.finditer(sentence))
+
+
 def holds_answer_type(sentence: str, question: str) -> bool:
     kind, unit = expected_type(question)
     if kind is None:
@@ -161,15 +168,13 @@ def holds_answer_type(sentence: str, question: str) -> bool:
                                                                   re.IGNORECASE):
         sentence = _SINCE.sub(" ", sentence)
     if kind == "time":
-        asked = {m.group(0).lower() for m in _TIME.finditer(question)}
-        return any(m.group(0).lower() not in asked for m in _TIME.finditer(sentence))
+        return _tells_new(_TIME, sentence, question)
     if kind in ("year", "month"):
         return bool((_YEAR if kind == "year" else _MONTH).search(sentence))
     if kind == "clock":
         return bool(_CLOCK.search(sentence))
     if kind == "date":  # not "20 months", "2022", nor the day the question names
-        asked = {m.group(0).lower() for m in _DAY.finditer(question)}
-        return any(m.group(0).lower() not in asked for m in _DAY.finditer(sentence))
+        return _tells_new(_DAY, sentence, question)
     if kind == "percent":
         return bool(re.search(r"%|\bper ?cent\b|\bhalf\b|\bthird\b|\bquarter\b", sentence,
                               re.IGNORECASE))

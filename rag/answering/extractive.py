@@ -270,11 +270,13 @@ class ExtractiveAnswerer:
         standing by the sentence (or, for names placing the event, in its article)."""
         if not holds_answer_type(candidate.text, part):
             return False
-        return (self.grounding is None
-                or (not restates(candidate.text, part, aside_of(part))
+        if self.grounding is None:
+            return True
+        aside = aside_of(part)
+        return (not restates(candidate.text, part, aside)
                 and not other_speaker(part, candidate.text)
                 and not self.grounding.unnamed(part, candidate.window, candidate.article,
-                                               aside_of(part).stems)))
+                                               aside.stems))
 
     def _answers_too(self, part: str, candidate: Candidate) -> bool:
         """For a candidate that passed `_may_answer`, the checks that embed words: the rest

@@ -79,10 +79,12 @@ class Retriever:
         else:
             fused = fuse_relative([(self.weights[0], [(p.chunk_id, p.score) for p in dense]),
                                    (self.weights[1], lexical)], from_zero=(False, True))
-        fused_score = dict(fused)
-        taken = {cid for cid, _ in fused[:top_k]}
-        extra = [cid for cid, _ in lexical if cid not in taken][:lexical_extra]
-        fused = fused[:top_k] + [(cid, fused_score[cid]) for cid in extra]
+        best = fused[:top_k]
+        if lexical_extra:  # every BM25 hit is among the fused, with its fused score
+            taken, fused_score = {cid for cid, _ in best}, dict(fused)
+            best += [(cid, fused_score[cid]) for cid, _ in lexical
+                     if cid not in taken][:lexical_extra]
+        fused = best
         known = {p.chunk_id: p for p in dense}
         missing = [cid for cid, _ in fused if cid not in known]
         for p in self.store.passages(missing, generation):
