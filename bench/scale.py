@@ -91,7 +91,7 @@ def chunk_counter() -> Callable[[str, str], int]:
     embedder = build_embedding_model(settings)
 
     def count(name: str, text: str) -> int:
-        doc = load_bytes(name, text.encode("utf-8"), max_bytes=2**30)
+        doc = load_bytes(name, text.encode("utf-8"))
         return len(chunk_text(doc.text, settings.chunk_size, settings.chunk_overlap,
                               embedder.tokenizer))
 
@@ -183,7 +183,7 @@ def first_chunks(folder: Path, count: int, tokenizer: Tokenizer | None) -> list[
     settings = load_settings()
     texts: list[str] = []
     for path in sorted(folder.glob("*.txt")):
-        doc = load_bytes(path.name, path.read_bytes(), max_bytes=2**30)
+        doc = load_bytes(path.name, path.read_bytes())
         texts += [c.text for c in chunk_text(doc.text, settings.chunk_size,
                                              settings.chunk_overlap, tokenizer)]
         if len(texts) >= count:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.html_text import html_text
+from ingest.limits import Deadline, LimitError, LoadError, ReadLimits
+from ingest.pdf_text import pdf_text
+
+DEFAULT_LIMITS = ReadLimits()
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
-
-
-class LoadError(Exception):
-    """The file cannot become a document; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -30,30 +31,34 @@ def doc_id_for(source: str) -> str:
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
 
 
-def load_bytes(name: str, data: bytes, max_bytes: int) -> SourceDocument:
+def load_bytes(name: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS,
+               deadline: Deadline | None = None) -> SourceDocument:
     """Turn one file's bytes into a document, or raise LoadError with the reason."""
+    deadline = deadline or Deadline(limits.seconds)
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; "
                         f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
-    if len(data) > max_bytes:
-        raise LoadError(_too_big(len(data), max_bytes))
+    if len(data) > limits.max_bytes:
+        raise LimitError(_too_big(len(data), limits.max_bytes))
     if not data.strip():
         raise LoadError("file is empty")
+    title = ""
     if suffix == ".pdf":
-        text = _pdf_text(data)
+        text = pdf_text(data, limits, deadline)
+    elif suffix in (".html", ".htm"):
+        title, text = html_text(_decode(data, None), limits, deadline)
     else:
-        text = _decode(data)
-        if suffix in (".html", ".htm"):
-            text = _html_text(text)
+        text = _decode(data, limits)
     text = _normalise(text)
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
     if not text.strip():
         raise LoadError("no text found in the file")
-    title = _title(text, name)
     return SourceDocument(
         source=name,
         doc_id=doc_id_for(name),
-        title=title,
+        title=_title(text, name),
         text=text,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
@@ -61,61 +66,53 @@ def load_bytes(name: str, data: bytes, max_bytes: int) -> SourceDocument:
 
 def read_file(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:  # refuse before reading a huge file into memory
-            raise LoadError(_too_big(size, max_bytes))
-        return path.read_bytes()
+        with path.open("rb") as f:  # read one byte past the limit, never the whole of a huge file
+            data = f.read(max_bytes + 1)
     except OSError as exc:
-        raise LoadError(f"cannot read file: {exc.strerror or exc}") from None
+        raise LoadError(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
+    if len(data) > max_bytes:
+        raise LimitError(_too_big(path.stat().st_size, max_bytes))
+    return data
 
 
-def load_file(path: Path, max_bytes: int) -> SourceDocument:
-    return load_bytes(path.name, read_file(path, max_bytes), max_bytes)
+def load_file(path: Path, limits: ReadLimits = DEFAULT_LIMITS) -> SourceDocument:
+    deadline = Deadline(limits.seconds)
+    return load_bytes(path.name, read_file(path, limits.max_bytes), limits, deadline)
 
 
 def _too_big(size: int, limit: int) -> str:
     return f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.1f} MB limit (RAG_MAX_FILE_MB)"
 
 
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:8192]:
-        raise LoadError("binary content in a text file")
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+         (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))  # UTF-32's BOMs first: they begin like UTF-16's
+_DECODE_PIECE = 1 << 20
+
+
+def _decode(data: bytes, limits: ReadLimits | None) -> str:
+    """UTF-8, or UTF-16/32 by their byte-order mark. Decoded piece by piece and stopped
+    past the limits' characters (markup has none: its visible text is counted), so a 20 MB
+    text never becomes a 20-million-character string. A NUL anywhere, not only in the first
+    bytes, means binary content."""
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    pieces: list[str] = []
+    chars = 0
     try:
-        return data.decode("utf-8-sig")
+        for start in range(0, len(data), _DECODE_PIECE):
+            piece = decoder.decode(data[start:start + _DECODE_PIECE],
+                                   final=start + _DECODE_PIECE >= len(data))
+            if "\x00" in piece:
+                raise LoadError("binary content in a text file")
+            chars += len(piece)
+            if limits:
+                limits.check_chars(chars)
+            pieces.append(piece)
     except UnicodeDecodeError as exc:
-        raise LoadError(f"text is not valid UTF-8 (byte {exc.start})") from None
-
-
-_BLOCK_TAGS = ["p", "div", "section", "article", "li", "tr", "br", "blockquote", "pre",
-               "h1", "h2", "h3", "h4", "h5", "h6"]
-
-
-def _html_text(html: str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(html, "html.parser")
-    title = soup.title.get_text(strip=True) if soup.title else ""
-    for tag in soup(["script", "style", "noscript", "head", "nav", "footer", "template"]):
-        tag.decompose()
-    for block in soup.find_all(_BLOCK_TAGS):  # paragraphs stay paragraphs; inline tags join
-        block.insert_after("\n\n")
-    body = "\n".join(line.strip() for line in soup.get_text("").splitlines())
-    return f"{title}\n\n{body}" if title and not body.strip().startswith(title) else body
-
-
-def _pdf_text(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise LoadError("PDF is encrypted")
-        return "\n\n".join(page.extract_text() or "" for page in reader.pages)
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(f"broken PDF: {exc}") from None
+        raise LoadError(f"text is not valid {encoding.removesuffix('-sig').upper()} "
+                        f"(byte {start + exc.start})") from None
+    return "".join(pieces)
 
 
 def _normalise(text: str) -> str:

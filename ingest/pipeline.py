@@ -10,6 +10,7 @@ embedding model unless something changed.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import queue
 import threading
@@ -21,19 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_text
-from ingest.loaders import (
-    SUPPORTED_SUFFIXES,
-    LoadError,
-    SourceDocument,
-    doc_id_for,
-    load_bytes,
-    read_file,
-)
+from ingest.limits import Deadline, LoadError, ReadLimits
+from ingest.loaders import SUPPORTED_SUFFIXES, SourceDocument, doc_id_for, load_bytes, read_file
 from ingest.progress import IngestProgress
 from rag.components.embedding import EmbeddingModel
 from rag.components.sentence_vectors import SentenceVectors
 from rag.components.store import ChunkRecord, ChunkStore, DocumentWrite
 from rag.settings import Settings
+
+log = logging.getLogger(__name__)
 
 EMBED_BATCH = 512  # chunks per embedder call, across files. The embedder sorts a call's
 # texts by length and pads each model batch to its longest: padded tokens over real ones
@@ -120,13 +117,13 @@ class Ingestor:
         # Keeps each chunk's sentence vectors from its own model run, for the answerer.
         self.in_context = in_context
         self.settings = settings
-        self.max_bytes = int(settings.max_file_mb * 1_000_000)
+        self.limits = ReadLimits.from_settings(settings)
 
     def ingest_paths(self, paths: Iterable[Path], *, prune: bool = False,
                      progress: bool = True) -> IngestReport:
         files, missing = discover(paths)
         report = IngestReport(skipped=missing)
-        sources = [_Source(str(f), f.name, lambda f=f: read_file(f, self.max_bytes))
+        sources = [_Source(str(f), f.name, lambda f=f: read_file(f, self.limits.max_bytes))
                    for f in files]
         self._ingest(sources, report, progress)
         if prune:
@@ -186,26 +183,33 @@ class Ingestor:
                        "ingested in this run")
                 continue
             try:
-                data = src.read()
-                file_hash = hashlib.sha256(data).hexdigest()
-                content_hash, known_file = known.get(doc_id_for(src.name), ("", ""))
-                if known_file != file_hash:
-                    doc = load_bytes(src.name, data, self.max_bytes)
+                pending = self._read(src, known)
             except LoadError as exc:
                 yield ("skipped", src.origin, str(exc))
                 continue
+            except Exception as exc:  # one bad file must not stop the others
+                log.exception("reading %s failed", src.origin)
+                yield ("skipped", src.origin, f"failed to read: {type(exc).__name__}")
+                continue
             done[src.name] = src.origin
-            # The very bytes ingested before (then nothing was parsed), or the same text.
-            if known_file == file_hash or doc.content_hash == content_hash:
-                yield ("unchanged", src.name, "")
-                continue
-            try:
-                chunks = chunk_text(doc.text, self.settings.chunk_size,
-                                    self.settings.chunk_overlap, self.embedder.tokenizer)
-            except Exception as exc:  # one bad document must not stop the others
-                yield ("skipped", src.origin, f"failed to index: {exc}")
-                continue
-            yield _Pending(src.origin, doc, file_hash, chunks, existed=bool(content_hash))
+            yield pending or ("unchanged", src.name, "")
+
+    def _read(self, src: _Source, known: dict[str, tuple[str, str]]) -> _Pending | None:
+        """The file read and chunked within its limits; None if it is unchanged."""
+        deadline = Deadline(self.limits.seconds)
+        data = src.read()
+        file_hash = hashlib.sha256(data).hexdigest()
+        content_hash, known_file = known.get(doc_id_for(src.name), ("", ""))
+        if known_file == file_hash:  # the very bytes ingested before: nothing to parse
+            return None
+        doc = load_bytes(src.name, data, self.limits, deadline)
+        if doc.content_hash == content_hash:  # the same text in other bytes
+            return None
+        chunks = chunk_text(doc.text, self.settings.chunk_size, self.settings.chunk_overlap,
+                            self.embedder.tokenizer)
+        self.limits.check_chunks(len(chunks))
+        deadline.check()
+        return _Pending(src.origin, doc, file_hash, chunks, existed=bool(content_hash))
 
     def _embed(self, texts: list[str], owners: list[_Pending], batch: int) -> None:
         """Embed the oldest `batch` waiting chunks. If the call fails, each document of the

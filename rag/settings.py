@@ -44,7 +44,15 @@ class Settings(BaseSettings):
     # Ingest
     chunk_size: int = Field(180, ge=32, le=230, description="Tokens; MiniLM truncates at 256.")
     chunk_overlap: int = Field(30, ge=0, le=100)
-    max_file_mb: float = Field(20.0, gt=0)
+    # What one file may cost (ingest/limits.py): past a limit it is skipped, naming it.
+    max_file_mb: float = Field(20.0, gt=0, description="Bytes of one file.")
+    max_doc_chars: int = Field(1_000_000, ge=1000, description="Text after extraction.")
+    max_doc_chunks: int = Field(2000, ge=1, description="Chunks of one document.")
+    max_html_depth: int = Field(256, ge=8, description="Elements open at once in a page.")
+    max_html_nodes: int = Field(200_000, ge=100, description="Elements in a page.")
+    max_pdf_pages: int = Field(1000, ge=1)
+    max_pdf_stream_mb: float = Field(20.0, gt=0, description="One PDF stream, decompressed.")
+    file_seconds: float = Field(30.0, gt=0, description="Wall clock to read and chunk a file.")
 
     # Retrieval and answering
     # 5, not 4: the checks of what a sentence answers now turn away most wrong quotes, and

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.loaders import LoadError, doc_id_for, load_bytes, load_file
+from ingest.limits import LoadError, ReadLimits
+from ingest.loaders import doc_id_for, load_bytes, load_file
 
 LIMIT = 1_000_000
+LIMITS = ReadLimits(max_bytes=LIMIT)
 
 
 def minimal_pdf(text: str) -> bytes:
@@ -35,15 +37,15 @@ def minimal_pdf(text: str) -> bytes:
 
 
 def test_txt_keeps_text_title_hash_and_stable_id() -> None:
-    doc = load_bytes("a.txt", b"Title line\r\n\r\n\r\n\r\nBody text here.\n", LIMIT)
+    doc = load_bytes("a.txt", b"Title line\r\n\r\n\r\n\r\nBody text here.\n", LIMITS)
     assert doc.text == "Title line\n\nBody text here."
     assert doc.title == "Title line"
-    assert doc.doc_id == doc_id_for("a.txt") == load_bytes("a.txt", b"other", LIMIT).doc_id
-    assert doc.content_hash != load_bytes("a.txt", b"other", LIMIT).content_hash
+    assert doc.doc_id == doc_id_for("a.txt") == load_bytes("a.txt", b"other", LIMITS).doc_id
+    assert doc.content_hash != load_bytes("a.txt", b"other", LIMITS).content_hash
 
 
 def test_markdown_title_drops_heading_marks() -> None:
-    doc = load_bytes("n.md", b"# Summit news\n\nOrban met Putin.", LIMIT)
+    doc = load_bytes("n.md", b"# Summit news\n\nOrban met Putin.", LIMITS)
     assert doc.title == "Summit news"
     assert "Orban met Putin." in doc.text
 
@@ -51,14 +53,14 @@ def test_markdown_title_drops_heading_marks() -> None:
 def test_html_drops_markup_scripts_and_styles() -> None:
     html = (b"<html><head><title>Talks</title><style>p{color:red}</style></head><body>"
             b"<script>var x = 1;</script><p>Orban met <b>Putin</b> in Moscow.</p></body></html>")
-    doc = load_bytes("page.html", html, LIMIT)
+    doc = load_bytes("page.html", html, LIMITS)
     assert "Orban met" in doc.text and "Putin" in doc.text and "in Moscow." in doc.text
     assert "var x" not in doc.text and "color" not in doc.text and "<p>" not in doc.text
     assert doc.title == "Talks"
 
 
 def test_pdf_text_is_extracted() -> None:
-    doc = load_bytes("talks.pdf", minimal_pdf("Orban met Putin in Beijing."), LIMIT)
+    doc = load_bytes("talks.pdf", minimal_pdf("Orban met Putin in Beijing."), LIMITS)
     assert "Orban met Putin in Beijing." in doc.text
 
 
@@ -76,11 +78,11 @@ def test_pdf_text_is_extracted() -> None:
 )
 def test_bad_files_are_refused_with_a_reason(name: str, data: bytes, reason: str) -> None:
     with pytest.raises(LoadError, match=reason):
-        load_bytes(name, data, LIMIT)
+        load_bytes(name, data, LIMITS)
 
 
 def test_unreadable_path_is_refused(tmp_path: Path) -> None:
     folder_named_like_a_file = tmp_path / "notes.txt"
     folder_named_like_a_file.mkdir()
     with pytest.raises(LoadError, match="cannot read file"):
-        load_file(folder_named_like_a_file, LIMIT)
+        load_file(folder_named_like_a_file, LIMITS)

@@ -112,7 +112,7 @@ def test_a_second_writer_waits_for_the_first_to_finish(
     store = fresh_service.store
 
     def write(word: str) -> None:
-        doc = load_bytes("treaty.txt", _version(word, paragraphs=8).encode(), 10**7)
+        doc = load_bytes("treaty.txt", _version(word, paragraphs=8).encode())
         chunks = chunk_text(doc.text, 180, 30, fresh_service.embedder.tokenizer)
         store.write_documents([DocumentWrite(
             doc_id=doc.doc_id, source=doc.source, title=doc.title, text=doc.text,
