@@ -12,7 +12,11 @@ layer can use it without an import cycle.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
+
+# An absolute file path (two or more segments), not the path part of a URL ("host:8000/v1").
+_PATH = re.compile(r"(?<![\w:/.])(?:/[^\s'\"/]+){2,}/?")
 
 
 class RagError(Exception):
@@ -43,3 +47,10 @@ class AnswererNotConfiguredError(RagError, ValueError):  # ValueError: what it r
     code = "answerer_not_configured"
     status = 422
     exit_code = 2
+
+
+def describe(exc: BaseException) -> str:
+    """'Type: message' of a foreign exception for a user's eyes: no server file path in it
+    (an OSError's text names its file: "[Errno 36] File name too long: '/srv/...'")."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"{type(exc).__name__}: {_PATH.sub('<path>', text)}"

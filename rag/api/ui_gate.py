@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from rag.api.errors import error_body
+from rag.errors import describe
 
 # uvicorn's own logger: "chat ready" and build failures show next to its start-up lines.
 log = logging.getLogger("uvicorn.error")
@@ -92,7 +93,7 @@ class UiGate:
             await stack.enter_async_context(chat.router.lifespan_context(chat))
         except Exception as exc:
             log.error("The chat UI could not start; the API keeps serving.", exc_info=exc)
-            self.status = f"failed: {type(exc).__name__}: {exc}"
+            self.status = f"failed: {describe(exc)}"
             return
         self.chat, self.status = chat, "ok"
         log.info("Chat UI ready at / (built in %.1f s)", time.perf_counter() - started)

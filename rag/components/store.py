@@ -27,7 +27,7 @@ from chromadb.api.models.Collection import Collection
 from chromadb.config import Settings as ChromaSettings
 
 from rag.components.locks import DocumentLocks
-from rag.errors import RagError
+from rag.errors import RagError, describe
 from rag.schemas import DocumentInfo, Passage
 from rag.settings import Settings
 
@@ -58,7 +58,7 @@ def _chroma_errors(action: str) -> Iterator[None]:
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(f"Chroma failed to {action}: {type(exc).__name__}: {exc}") from exc
+        raise StoreError(f"Chroma failed to {action}: {describe(exc)}") from exc
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,8 @@ def connect(settings: Settings) -> ClientAPI:
                                          settings=chroma_settings)
     except Exception as exc:  # chromadb raises bare ValueError/ConnectionError variants
         where = (f"Chroma server at {settings.chroma_host}:{settings.chroma_port}"
-                 if settings.chroma_host else f"embedded Chroma in {settings.data_dir}")
-        raise StoreError(f"cannot open the {where}: {exc}") from None
+                 if settings.chroma_host else "embedded Chroma in RAG_DATA_DIR")
+        raise StoreError(f"cannot open the {where}: {describe(exc)}") from None
 
 
 def open_store(settings: Settings, embedding_model: str) -> ChunkStore:
@@ -167,7 +167,7 @@ class ChunkStore:
             self._client.heartbeat()
             _ = self.chunks.count()
         except Exception as exc:
-            raise StoreError(f"Chroma is not reachable: {exc}") from None
+            raise StoreError(f"Chroma is not reachable: {describe(exc)}") from None
 
     def drop_all(self) -> None:
         """Delete both collections (used by --rebuild with another embedding model)."""
@@ -260,8 +260,10 @@ class ChunkStore:
 
     @_chroma_errors("delete a document")
     def delete_document(self, doc_id: str) -> bool:
+        if self.document(doc_id) is None:  # no lock (and no lock file) for an unknown id
+            return False
         with self._locks.hold(doc_id):
-            if self.document(doc_id) is None:
+            if self.document(doc_id) is None:  # deleted meanwhile
                 return False
             with self._journalled([doc_id]):
                 self.registry.delete(ids=[doc_id])  # the commit point: its chunks go unseen

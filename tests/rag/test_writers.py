@@ -12,6 +12,7 @@ import pytest
 
 from ingest.chunking import chunk_text
 from ingest.loaders import load_bytes
+from rag.components.locks import DocumentLocks
 from rag.components.store import DocumentWrite
 from rag.service import RagService
 from tests.conftest import make_settings
@@ -143,3 +144,58 @@ def test_a_second_writer_waits_for_the_first_to_finish(
     got = store.chunks.get(where={"doc_id": doc.doc_id}, include=["metadatas"])
     assert len(got["ids"]) == doc.chunks > 0
     assert {m["content_hash"] for m in got["metadatas"] or []} == {doc.content_hash}
+
+
+def test_a_lock_admits_one_holder_at_a_time_and_leaves_no_file(tmp_path: Path) -> None:
+    """Each holder removes the lock file when done; a waiter that locked the removed file
+    must notice and lock the path's new one, or two holders would be inside at once."""
+    locks, inside, most, rounds = DocumentLocks(tmp_path / "locks"), [0], [0], 300
+    guard = threading.Lock()
+
+    def work() -> None:
+        for _ in range(rounds):
+            with locks.hold("0123456789abcdef"):
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                os.sched_yield()  # let the others pile up on this file
+                with guard:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert most[0] == 1
+    assert list((tmp_path / "locks").iterdir()) == []
+
+
+def test_a_held_lock_is_busy_to_another_file_handle_and_free_after(tmp_path: Path) -> None:
+    """What repair() tells a live write by: hold(wait=False) while another holds it."""
+    locks = DocumentLocks(tmp_path / "locks")
+    with locks.hold("doc") as first, locks.hold("doc", wait=False) as second:
+        assert first and not second
+    with locks.hold("doc", wait=False) as again:
+        assert again
+    assert list((tmp_path / "locks").iterdir()) == []
+
+
+def test_deletes_known_or_unknown_leave_no_lock_file(
+        fresh_service: RagService, tmp_path: Path) -> None:
+    note = tmp_path / "treaty.txt"
+    note.write_text(_version("Zarvonian", paragraphs=2))
+    fresh_service.ingest_paths([note], progress=False)
+    locks = fresh_service.settings.data_dir / "locks"
+    for i in range(200):
+        assert not fresh_service.delete_document(f"{i:016x}")
+    assert fresh_service.delete_document(fresh_service.documents()[0].doc_id)
+    assert [p for p in locks.rglob("*") if p.is_file()] == []
+
+
+def test_deleting_an_unknown_document_takes_no_lock(fresh_service: RagService) -> None:
+    unknown, done = "00000000deadbeef", threading.Event()
+    with fresh_service.store._locks.hold(unknown):  # a delete that locked would wait here
+        threading.Thread(target=lambda: (fresh_service.delete_document(unknown), done.set()),
+                         daemon=True).start()
+        assert done.wait(10)
