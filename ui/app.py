@@ -10,10 +10,13 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Generator, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from rag.answering import TextDelta
@@ -37,18 +40,21 @@ HEADER = ('<div class="app-title"><h1>Ask the articles</h1><p>Answers come only 
           "passage it quotes, highlighted in the sources panel.</p></div>")
 
 Messages = list[dict[str, str]]
+REFUSED = ("not a file uploaded to this chat (or its upload expired after an hour): "
+           "upload it again")
 
 __all__ = ["EXAMPLES", "UI_CSS", "build_ui"]
 
 
 def build_ui(service: RagService) -> gr.Blocks:
-    with gr.Blocks(title="Article Q&A", fill_width=False) as demo:
+    # delete_cache: Gradio deletes uploads never ingested after an hour, and all at shutdown.
+    with gr.Blocks(title="Article Q&A", fill_width=False, delete_cache=(600, 3600)) as demo:
         gr.HTML(HEADER, elem_id="app-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
                 _chat_tab(service)
             with gr.Tab("Documents", id="documents") as docs_tab:
-                refresh = _documents_tab(service)
+                refresh = _documents_tab(service, demo.upload_file_set)
         # The list is read when the page opens and each time the tab is shown, so it
         # reflects ingests done elsewhere (the CLI, the API) without a reload.
         demo.load(**refresh)
@@ -181,7 +187,33 @@ def _titles(service: RagService, answer: Answer) -> dict[str, str]:
 # -- documents ---------------------------------------------------------------------------------
 
 
-def _documents_tab(service: RagService) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Uploads:
+    """The files Gradio received in uploads to this app (`received`, its own record) and
+    the folder it wrote them to. Only these may be ingested: an event's file paths come
+    from the client."""
+
+    folder: Path
+    received: set[str]
+    cached: set[str] = field(default_factory=set)  # the file box's record of files it took
+
+    def holds(self, path: str) -> bool:
+        return path in self.received and Path(path).resolve().is_relative_to(self.folder)
+
+    def discard(self, path: str) -> None:
+        """Delete the file, and its folder (named by its hash) once empty; nothing outside
+        the upload folder, and a symbolic link itself rather than its target."""
+        self.received.discard(path)
+        self.cached.discard(path)  # else kept, deleted or not, as long as the server runs
+        parent = Path(path).parent.resolve()
+        if parent.is_relative_to(self.folder):
+            with suppress(OSError):  # gone already, or not a file
+                (parent / Path(path).name).unlink()
+                if parent != self.folder:
+                    parent.rmdir()
+
+
+def _documents_tab(service: RagService, received: set[str]) -> dict[str, Any]:
     """Build the tab; return the event spec that refreshes its table and delete choices."""
     summary = gr.HTML(elem_id="docs-summary")
     table = gr.Dataframe(headers=render.DOCUMENT_HEADERS, interactive=False, wrap=True,
@@ -194,6 +226,8 @@ def _documents_tab(service: RagService) -> dict[str, Any]:
             files = gr.File(label="Add articles (" + ", ".join(SUPPORTED_SUFFIXES) + ")",
                             file_count="multiple", type="filepath", height=140,
                             elem_id="upload")
+            # Gradio's upload route adds each file it writes to `received`.
+            uploads = Uploads(Path(get_upload_folder()).resolve(), received, files.temp_files)
             ingest = gr.Button("Ingest files", variant="primary", elem_id="ingest-btn")
             ingest_result = gr.HTML(elem_id="ingest-result")
         with gr.Column(scale=2):
@@ -207,15 +241,18 @@ def _documents_tab(service: RagService) -> dict[str, Any]:
     def on_refresh() -> tuple[Any, ...]:
         return list_documents(service)
 
-    def on_ingest(paths: list[str] | None) -> tuple[Any, ...]:
+    def on_ingest(files: list[dict[str, Any]] | None) -> tuple[Any, ...]:
         # The file box is emptied once its files are in the index.
-        return (ingest_files(service, paths or []), None, *list_documents(service))
+        paths = [f["path"] for f in files or []]
+        return (ingest_files(service, paths, uploads), None, *list_documents(service))
 
     def on_delete(doc_id: str | None) -> tuple[Any, ...]:
         return (delete_document(service, doc_id), *list_documents(service))
 
+    # preprocess off: the handler takes Gradio's FileData dicts; gr.File's own preprocess
+    # would leave an empty temp file in the upload folder for each file (Gradio 6.31).
     ingest.click(on_ingest, files, [ingest_result, files, *listing], concurrency_limit=1,
-                 concurrency_id="writes")
+                 concurrency_id="writes", preprocess=False)
     delete.click(on_delete, choice, [delete_result, *listing], concurrency_limit=1,
                  concurrency_id="writes")
     return {"fn": on_refresh, "inputs": None, "outputs": listing}
@@ -241,18 +278,28 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def ingest_files(service: RagService, paths: list[str]) -> str:
+def ingest_files(service: RagService, paths: list[str], uploads: Uploads) -> str:
+    """Ingest the files uploaded to this app among `paths`; refuse, unread, any other path.
+    Every file of the upload folder among them is deleted afterwards."""
     if not paths:
         return render.render_status("Choose one or more files first.", ok=False)
+    # Gradio keeps the uploaded file's own name as the temp file's base name.
+    taken = [p for p in paths if uploads.holds(p)]
+    refused = [(Path(p).name, REFUSED) for p in paths if p not in taken]
+    if refused:
+        log.warning("ingest refused paths not uploaded to the chat: %s", paths)
     try:
-        # Gradio keeps the uploaded file's own name as the temp file's base name.
-        uploads = [(Path(p).name, Path(p).read_bytes()) for p in paths]
-        report = service.ingest_uploads(uploads)
+        if not taken:
+            return render.render_status(f"Nothing ingested: {REFUSED}.", ok=False)
+        report = service.ingest_uploads([(Path(p).name, Path(p).read_bytes()) for p in taken])
     except Exception as exc:
         log.exception("ingesting uploads failed")
         return render.render_status(f"Ingest failed: {describe_error(exc)}", ok=False)
+    finally:
+        for p in paths:
+            uploads.discard(p)
     return render.render_ingest_report(report.added, report.updated, report.unchanged,
-                                       report.removed, report.skipped)
+                                       report.removed, [*report.skipped, *refused])
 
 
 def delete_document(service: RagService, doc_id: str | None) -> str:

@@ -200,17 +200,54 @@ def test_documents_listing_and_its_error(stub: StubService) -> None:
     assert "error-msg" in summary and "gone" in summary and rows == SKIP
 
 
-def test_ingest_reads_the_uploaded_files_under_their_own_names(
+def uploaded(folder: Path, name: str, text: str) -> Path:
+    """A file as Gradio's upload route writes it: in a folder named by its hash."""
+    path = folder / "c0ffee" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_ingest_reads_the_uploaded_files_under_their_own_names_then_deletes_them(
         stub: StubService, tmp_path: Path) -> None:
-    upload = tmp_path / "gradio-cache" / "new article.txt"
-    upload.parent.mkdir()
-    upload.write_text("Some text.")
-    html = app.ingest_files(stub, [str(upload)])  # type: ignore[arg-type]
+    folder = tmp_path / "gradio-cache"
+    upload = uploaded(folder, "new article.txt", "Some text.")
+    uploads = app.Uploads(folder, {str(upload)}, {str(upload)})
+    html = app.ingest_files(stub, [str(upload)], uploads)  # type: ignore[arg-type]
     assert stub.uploads == [("new article.txt", b"Some text.")]
     assert "added" in html and "new article.txt" in html and "unsupported file type" in html
-    assert "Choose one or more files" in app.ingest_files(stub, [])  # type: ignore[arg-type]
+    assert list(folder.iterdir()) == [] and uploads.received == uploads.cached == set()
+    assert "Choose one or more" in app.ingest_files(stub, [], uploads)  # type: ignore[arg-type]
     stub.fail = StoreError("disk full")
-    assert "Ingest failed" in app.ingest_files(stub, [str(upload)])  # type: ignore[arg-type]
+    upload = uploaded(folder, "new article.txt", "Some text.")
+    uploads.received.add(str(upload))
+    html = app.ingest_files(stub, [str(upload)], uploads)  # type: ignore[arg-type]
+    assert "Ingest failed" in html and not upload.exists()  # deleted all the same
+
+
+def test_ingest_refuses_every_path_not_uploaded_and_deletes_nothing_outside(
+        stub: StubService, tmp_path: Path) -> None:
+    folder = tmp_path / "gradio-cache"
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    upload = uploaded(folder, "a.txt", "Some text.")
+    planted = uploaded(folder, "planted.txt", "not uploaded")
+    link = folder / "c0ffee" / "link.txt"
+    link.symlink_to(outside)
+    sneaky = f"{folder}/c0ffee/../../{outside.name}"
+    # Recorded as uploads but resolving outside the folder: refused all the same.
+    uploads = app.Uploads(folder, {str(upload), str(link), sneaky})
+    paths = [str(outside), sneaky, str(link), str(planted), str(upload)]
+    html = app.ingest_files(stub, paths, uploads)  # type: ignore[arg-type]
+    assert stub.uploads == [("a.txt", b"Some text.")]  # read: only the upload
+    for name in ("secret.txt", "link.txt", "planted.txt"):
+        assert f"{name}</code> <span" in html
+    assert html.count("not a file uploaded to this chat") == 4
+    assert outside.read_text() == "secret"  # the link was deleted, not its target
+    assert list(folder.iterdir()) == []
+    html = app.ingest_files(stub, [str(outside)], uploads)  # type: ignore[arg-type]
+    assert "error-msg" in html and "Nothing ingested" in html and outside.exists()
+    assert len(stub.uploads) == 1
 
 
 def test_delete_outcomes(stub: StubService) -> None:
