@@ -21,6 +21,7 @@ from gradio.utils import get_cache_folder
 from rag.service import RagService
 from rag.settings import Settings
 from ui.app import UI_CSS, build_ui
+from ui.login_throttle import LoginThrottle
 
 
 def build_chat_app(service: RagService) -> FastAPI:
@@ -55,6 +56,8 @@ def build_chat_app(service: RagService) -> FastAPI:
     # only its upload folder, never blocked_paths) only once `has_launched`, which launch()
     # sets and mount_gradio_app never does: so any server path named by a client was read.
     blocks.has_launched = True
+    if auth:
+        shell.add_middleware(LoginThrottle)
     return shell
 
 

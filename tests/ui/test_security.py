@@ -1,11 +1,13 @@
-"""The chat's file defences, tried as an attacker would: over real HTTP against
+"""The chat's file and login defences, tried as an attacker would: over real HTTP against
 the real app (`create_app`: API and chat on one port, served by uvicorn), with the real
 service over an empty index of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,14 +15,18 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.responses import PlainTextResponse
+from starlette.types import Receive, Scope, Send
 
 from rag.api.app import create_app
 from rag.service import RagService
-from tests.conftest import serving, wait_for_chat
+from tests.conftest import make_settings, serving, wait_for_chat
+from ui.login_throttle import LoginThrottle
 from ui.shell import upload_folder
 
 WORD = "zorblaxian"  # in no sample article: finding it means the file was read
 SECRET = f"Zorblaxian council memo\n\nThe {WORD} council met in secret on Tuesday.\n"
+KEY = "correct horse battery staple"
 
 
 @contextmanager
@@ -140,3 +146,93 @@ def test_uploads_are_ingested_from_the_data_dir_then_deleted_and_nothing_else(
         done, said = ingest_event(client, [file_data(paths[0])])
         assert done and "error-msg" in said and "not a file uploaded to this chat" in said
 
+
+def test_wrong_passwords_are_slowed_per_client_over_http(tmp_path: Path) -> None:
+    service = RagService(make_settings(tmp_path / "index", api_key=KEY))
+
+    def login(client: httpx.Client, password: str, address: str = "") -> httpx.Response:
+        # uvicorn takes the client's address from X-Forwarded-For when the peer is loopback
+        headers = {"X-Forwarded-For": address} if address else {}
+        return client.post("/login", data={"username": "rag", "password": password},
+                           headers=headers)
+
+    with chat_server(service) as client:
+        assert [login(client, "guess").status_code for _ in range(5)] == [400] * 5
+        locked = login(client, KEY)  # even the right password waits now
+        assert locked.status_code == 429, locked.text
+        wait = int(locked.headers["retry-after"])
+        assert 1 <= wait <= 300 and "try again" in locked.json()["detail"]
+        assert login(client, KEY, "203.0.113.7").status_code == 200  # another client
+        time.sleep(wait)
+        assert login(client, KEY).status_code == 200
+        assert login(client, "guess").status_code == 400  # the success cleared the count
+        assert client.get("/gradio_api/info").status_code == 200  # logged in
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def fake_login(scope: Scope, receive: Receive, send: Send) -> None:
+    """Gradio's login answers as far as the throttle sees: 200 right, 400 wrong."""
+    ok = scope["query_string"] == b"right"
+    await PlainTextResponse("", 200 if ok else 400)(scope, receive, send)
+
+
+def attempts(throttle: LoginThrottle, address: str, n: int = 1,
+             password: str = "wrong") -> list[int | str]:
+    """n login attempts at once from one address: each 4xx/2xx status, or a 429's wait."""
+
+    async def run() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=throttle, client=(address, 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://chat") as client:
+            return await asyncio.gather(*(client.post(f"/login?{password}")
+                                          for _ in range(n)))
+
+    return [f"429 {r.headers['retry-after']}" if r.status_code == 429 else r.status_code
+            for r in asyncio.run(run())]
+
+
+def test_the_delay_doubles_per_failure_up_to_five_minutes_per_client() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(fake_login, clock=clock)
+    assert attempts(throttle, "10.0.0.1", 5) == [400] * 5
+    assert attempts(throttle, "10.0.0.1", 2, "right") == ["429 2"] * 2
+    assert attempts(throttle, "10.0.0.2", password="right") == [200]  # others unaffected
+    waits = []
+    for _ in range(10):
+        clock.now += 300  # past any lock, within the window of the last failure
+        assert attempts(throttle, "10.0.0.1") == [400]
+        waits.append(attempts(throttle, "10.0.0.1")[0])
+    assert waits == [f"429 {s}" for s in (4, 8, 16, 32, 64, 128, 256, 300, 300, 300)]
+    clock.now += 300
+    assert attempts(throttle, "10.0.0.1", password="right") == [200]
+    assert attempts(throttle, "10.0.0.1", 5) == [400] * 5  # counted from zero again
+    clock.now += 901  # quiet for longer than the window: forgiven
+    assert attempts(throttle, "10.0.0.1", 4) == [400] * 4
+    assert throttle.clients["10.0.0.1"].failures == 4
+
+
+def test_attempts_sent_at_once_are_counted_before_they_answer() -> None:
+    assert sorted(map(str, attempts(LoginThrottle(fake_login), "10.0.0.3", 12))) == \
+        ["400"] * 5 + ["429 2"] * 7
+
+
+def test_only_the_login_route_is_counted_and_clients_are_bounded() -> None:
+    throttle = LoginThrottle(fake_login, max_clients=3)
+    for n in range(5):
+        assert attempts(throttle, f"10.0.1.{n}") == [400]
+    assert list(throttle.clients) == ["10.0.1.2", "10.0.1.3", "10.0.1.4"]  # oldest dropped
+
+    async def other_routes() -> list[int]:
+        transport = httpx.ASGITransport(app=throttle, client=("10.0.1.4", 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://chat") as client:
+            return [(await client.post(path)).status_code
+                    for path in ("/login_check", "/gradio_api/login", "/login/x")]
+
+    assert asyncio.run(other_routes()) == [400] * 3
+    assert throttle.clients["10.0.1.4"].failures == 1  # not counted
