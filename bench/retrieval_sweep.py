@@ -16,7 +16,6 @@ from pathlib import Path
 
 import rag  # noqa: F401  (offline mode)
 from eval.dataset import DEFAULT_SETS, load_sets
-from rag.conversation import standalone
 from rag.retrieval.hybrid import CANDIDATES, fuse, fuse_relative
 from rag.service import RagService
 from rag.settings import PROJECT_DIR, load_settings
@@ -52,7 +51,7 @@ def main() -> None:
         lists = []
         sources: dict[str, str] = {}
         for item in items:
-            query = standalone(item.question, item.history).search_text
+            query = service.read(item.question, item.history).search_text
             dense = service.store.query(service.embedder.embed_query(query), CANDIDATES)
             lexical = service.retriever.lexical.search(query, CANDIDATES)
             lexical_passages = service.store.passages([c for c, _ in lexical])

@@ -13,9 +13,9 @@ from rag.cli_types import positive_int
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = ("Exit codes: 0 done (and every threshold met), 1 a threshold failed, "
                      "2 the run could not start (bad set, empty index, ...).")
-    parser.add_argument("--set", dest="eval_set", default=None, metavar="FILE",
-                        help=f"JSONL eval set (default: the packaged {DEFAULT_SET.name}; "
-                             "format: eval/data/FORMAT.md)")
+    parser.add_argument("--set", dest="eval_set", nargs="+", default=None, metavar="FILE",
+                        help=f"JSONL eval set(s) (default: the packaged {DEFAULT_SET.name} "
+                             "and its held-out split; format: eval/data/FORMAT.md)")
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="where to write results.json, report.md and the charts "
                              "(default: eval/out/<timestamp>/ in the project, with "

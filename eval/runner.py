@@ -182,7 +182,7 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
         "judge": run.judge_status,
         "embedding_model": settings.embedding_model_name,
         "chunk_size": settings.chunk_size, "chunk_overlap": settings.chunk_overlap,
-        "min_answer_score": settings.min_answer_score,
+        "reader_weights": _reader_weights(),
         "store": _where(settings), "collection": settings.collection,
         "documents": sorted(indexed),
     }
@@ -208,6 +208,15 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
     print(report.format_checks(checks))
     print(f"wrote {', '.join(p.name for p in written)} to {out_dir}")
     return 0 if all(c.passed for c in checks) else 1
+
+
+def _reader_weights() -> str:
+    """The fitted reader's weights file, by content: a refit makes runs incomparable."""
+    import hashlib
+
+    from rag.answering.features import WEIGHTS_FILE
+
+    return hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()[:12]
 
 
 def _set_paths(eval_set: str | Sequence[str] | None) -> list[Path]:

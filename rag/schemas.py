@@ -24,6 +24,10 @@ class Passage(BaseModel):
 
 class Citation(Passage):
     n: int = Field(description="The [n] marker in the answer that points here.")
+    answer_start: int | None = Field(None, description=(
+        "Where the short answer the extractive answerer found (a name, a sum, a date) starts "
+        "in the article, inside [start, end); null when it found none."))
+    answer_end: int | None = None
 
 
 class Turn(BaseModel):

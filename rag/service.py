@@ -13,28 +13,28 @@ from pathlib import Path
 
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
-from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer
-from rag.answering.grounding import Grounding
-from rag.answering.parts import split_question, wants_list
+from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer, Switches
+from rag.answering.question import Question, read_question
 from rag.components.embedding import build_embedding_model
+from rag.components.language import LanguagePipeline
 from rag.components.sentence_vectors import sentence_vectors_for
 from rag.components.store import ChunkStore, open_store
 from rag.components.vector_cache import DiskVectors, VectorCache
-from rag.conversation import standalone
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
 from rag.schemas import Answer, DocumentInfo, Passage, Timings, Turn
 from rag.settings import Settings
 
-WORD_VECTORS = 50_000  # single words the grounding check keeps in memory
 PART_EXTRA = 2  # passages searched for each part of a question, beyond top_k
 LIST_EXTRA = 5  # and for a question (or part) asking for a list
 LEXICAL_EXTRA = 1  # BM25 hits the fusion left out, read beside the top k
 
 
 class RagService:
-    def __init__(self, settings: Settings, short_lived: bool = False) -> None:
-        """short_lived: one question, then the process exits (`rag ask`)."""
+    def __init__(self, settings: Settings, short_lived: bool = False,
+                 reader: Switches | None = None) -> None:
+        """short_lived: one question, then the process exits (`rag ask`). reader: the
+        extractive reader's mechanisms (the ablation turns them off)."""
         self.settings = settings
         self.embedder = build_embedding_model(settings, quick_load=short_lived)
         self.store: ChunkStore = open_store(settings, self.embedder.name)
@@ -49,13 +49,11 @@ class RagService:
         in_context = sentence_vectors_for(self.embedder,
                                           settings.data_dir / "sentences" / model_file)
         self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
+        self.language = LanguagePipeline()
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
-                self.embedder, settings.min_answer_score,
-                Grounding(VectorCache(self.embedder, WORD_VECTORS, disk),
-                          self.retriever.lexical.share),
-                VectorCache(self.embedder, SENTENCE_VECTORS, disk), in_context,
-                self.store.passages)}
+                self.embedder, self.language, VectorCache(self.embedder, SENTENCE_VECTORS, disk),
+                in_context, self.store.passages, switches=reader or Switches())}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 
@@ -82,10 +80,11 @@ class RagService:
         """Yield the answer's text as it is produced, then the whole Answer."""
         answerer = self.answerer(mode)
         t0 = time.perf_counter()
-        passages = self.retrieve_for(question, history, top_k, answerer)
+        asked = self.read(question, history)
+        passages = self.retrieve_for(asked, top_k, answerer)
         t1 = time.perf_counter()
         draft: AnswerDraft | None = None
-        for event in answerer.stream(question, passages, history):
+        for event in answerer.stream(asked, passages):
             if isinstance(event, AnswerDraft):
                 draft = event
             else:
@@ -98,28 +97,31 @@ class RagService:
                      timings_ms=Timings(retrieve=_ms(t1 - t0), generate=_ms(t2 - t1),
                                         total=_ms(t2 - t0)))
 
-    def retrieve_for(self, question: str, history: Sequence[Turn] = (),
-                     top_k: int | None = None, answerer: Answerer | None = None) -> list[Passage]:
+    def read(self, question: str, history: Sequence[Turn] = ()) -> Question:
+        """The one reading of the question that retrieval and the answerer share."""
+        return read_question(question, history, self.language)
+
+    def retrieve_for(self, question: Question, top_k: int | None = None,
+                     answerer: Answerer | None = None) -> list[Passage]:
         """The passages an answer may use: top k for the question, or for each of its parts.
         A follow-up is searched as the LLM rewrites it, if the answerer has one, else with
         the question it continues."""
-        asked = standalone(question, history)
         condense = getattr(answerer, "condense", None)
-        rewritten = condense(question, history) if condense else None
-        parts = split_question(question)
+        rewritten = condense(question) if condense else None
         k = top_k or self.settings.top_k
-        if rewritten or len(parts) == 1:
+        if rewritten or len(question.parts) == 1:
             # A list ("which leaders ...") gathers what every article tells: it reads more.
             # With BM25's best hit that the fusion left out (on the eval: +1 answer, none
             # lost; for each part of a question it cost citation precision).
-            return self.search(rewritten or asked.search_text,
-                               k + LIST_EXTRA if wants_list(question) else k, LEXICAL_EXTRA)
+            listing = question.parts[0].wants_list
+            return self.search(rewritten or question.search_text,
+                               k + LIST_EXTRA if listing else k, LEXICAL_EXTRA)
         found: dict[str, Passage] = {}
-        for part in parts:
+        for part in question.parts:
             # A part is shorter than a whole question, so its search is noisier: it gets a
             # few more passages (on the eval: multi-article questions 0.25 -> 0.33 held-out).
-            extra = LIST_EXTRA if wants_list(part) else PART_EXTRA
-            for p in self.search(f"{asked.context}\n{part}".strip(), k + extra):
+            extra = LIST_EXTRA if part.wants_list else PART_EXTRA
+            for p in self.search(f"{question.context}\n{part.text}".strip(), k + extra):
                 found.setdefault(p.chunk_id, p)
         return list(found.values())
 
@@ -168,6 +170,7 @@ class RagService:
         load = getattr(self.embedder, "load", None)
         if load:
             load()
+        self.language.load()
 
     def readiness(self) -> dict[str, str]:
         """Check the store and the default answerer; raises with the reason when not ready."""

@@ -69,9 +69,6 @@ class Settings(BaseSettings):
     llm_concurrency: int = Field(4, ge=1, description="LLM calls in flight at once.")
     llm_queue_timeout_s: float = Field(
         30.0, ge=0, description="How long a request waits for an LLM slot before a 503.")
-    min_answer_score: float = Field(
-        0.35, ge=0, le=1, description="Below this the extractive answerer refuses."
-    )
     openai_api_key: SecretStr | None = Field(
         None, validation_alias=AliasChoices("OPENAI_API_KEY", "RAG_OPENAI_API_KEY")
     )

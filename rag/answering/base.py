@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from rag.answering.markers import MARKER, cited_numbers, keep_valid_markers
-from rag.schemas import Citation, Passage, Turn
+from rag.schemas import Citation, Passage
+
+if TYPE_CHECKING:
+    from rag.answering.question import Question
 
 __all__ = ["MARKER", "AnswerDraft", "Answerer", "TextDelta", "cite", "cited_numbers",
            "keep_valid_markers", "refusal"]
@@ -39,8 +42,7 @@ AnswerEvent = TextDelta | AnswerDraft
 class Answerer(Protocol):
     mode: Literal["extractive", "llm"]
 
-    def stream(self, question: str, passages: Sequence[Passage],
-               history: Sequence[Turn]) -> Iterator[AnswerEvent]:
+    def stream(self, question: Question, passages: Sequence[Passage]) -> Iterator[AnswerEvent]:
         """Yield TextDelta events, then exactly one AnswerDraft."""
         ...
 

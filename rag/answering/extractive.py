@@ -1,354 +1,216 @@
-"""The default answerer: quotes the retrieved sentences that answer the question.
+"""The default answerer: finds the answer in the retrieved sentences and quotes it.
 
-No model writes anything, so it cannot invent a fact. Each sentence of the retrieved
-passages is scored by meaning (embedding cosine with the question) and by wording (the
-question's content words it holds, rare words weighing more, as in BM25). A sentence may
-answer only if it holds the kind of answer asked for (a time for "when", a duration for
-"how long": answer_types.py) and is about what the question asks (grounding.py: the
-question's informative words are in it or its neighbours). A question in several parts
-is answered part by part (parts.py); a fact two articles both report is quoted once and
-cites both. When nothing qualifies it refuses, and the closest passages go along as
-related reading, not as support.
+No model writes anything, so it cannot invent a fact. Every sentence of the retrieved
+passages (and the few just past their ends) is read by spaCy and described by a few
+features (features.py): its meaning against the question's, the question's words and names
+in it, an entity of the kind asked for that the question does not name and how close it
+stands to the question's words in the parse, the noun and verb asked about, the speaker.
+Weights fitted on the dev questions (eval/fit_reader.py) turn them into the probability
+that the sentence answers. Each part of the question is answered by its best sentence,
+starting with the short answer found in it (a name, a sum, a date); a part whose best
+sentence scores under the fitted threshold is not answered, and a question with no part
+answered is refused, with the closest passages as related reading, never as support.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 
-from rag.answering.answer_types import holds_answer_type
 from rag.answering.base import REFUSAL, AnswerDraft, AnswerEvent, TextDelta, refusal
-from rag.answering.besides import aside_of, restates
-from rag.answering.grounding import Grounding
-from rag.answering.parts import asking_clause, split_question, wants_list
-from rag.answering.speakers import other_speaker
+from rag.answering.candidates import Candidate, gather
+from rag.answering.features import (
+    Annotated,
+    Weights,
+    answer_entity,
+    eligible,
+    feature_rows,
+    words_of,
+)
+from rag.answering.question import Part, Question
 from rag.components.embedding import EmbeddingModel
+from rag.components.language import LanguagePipeline
 from rag.components.sentence_vectors import SentenceVectors
-from rag.components.store import adjacent_chunk_ids
 from rag.components.vector_cache import VectorCache
-from rag.conversation import standalone
-from rag.schemas import Citation, Passage, Turn
-from rag.text import content_terms, named_terms, sentence_spans
+from rag.schemas import Citation, Passage
 
-MEANING_WEIGHT = 0.7  # the rest is wording
-MAX_SENTENCES = 2  # per part of a question
-MAX_LIST_SENTENCES = 6  # for a list: room for the best of each of the five passages, and one more
-NEAR_BEST = 0.8  # a second sentence is quoted only when it scores this close to the best
-NEAR_BEST_LIST = 0.75
-DUPLICATE_COSINE = 0.92  # two sentences this close say the same: quote one
-SAME_FACT_COSINE = 0.65  # another article's sentence this close, naming the same rare things
-SAME_NAMES = 0.5  # (Jaccard of their rare names), reports the same fact: cite it too
-FULLER_SCORE = 0.9  # a fuller telling of the fact is quoted if it scores this near the best
-UNKNOWN_NAME_PENALTY = 0.5  # confidence lost when no passage mentions the names asked about
 SENTENCE_VECTORS = 20_000  # kept in memory
 RELATED = 3  # passages shown with a refusal
-ASKING_WEIGHT = 2.0  # words of the clause that asks, against those that set the scene
-MIN_COVERAGE = 0.34  # of the question's informative words, near the quoted sentence
-NEIGHBOUR_SENTENCES = 2  # read past each end of a retrieved chunk
-
-
-_PRONOUN_OPENING = re.compile(r"(?:He|She|They|His|Her|Their)\b")
+MAX_SENTENCES = 2  # quoted for a part, each scoring over the threshold
+MAX_LIST = 4  # for a part asking for a list, one per article
 
 
 @dataclass(frozen=True)
-class Candidate:
-    passage: Passage
-    text: str
-    start: int  # in the article
-    end: int
-    window: str  # the sentence with its neighbours: where its subject is named
-    article: str  # what was retrieved of its article: where the event may be named
-    lead: int = 0  # chars before `start` shown with it: "He added: ..." after who "he" is
-    sentence: int = 0  # its index among the passage's sentences (rows of SentenceVectors)
-    scope: str = ""  # where the rest of its topic may stand, if not its passage (see beside)
+class Switches:
+    """Mechanisms the ablation turns off (bench/ablation.py)."""
+
+    fitted_weights: bool = True  # False: every feature weighs alike
+    short_answer: bool = True  # start with the entity found
+    gates: bool = True  # only a sentence holding what is asked may answer (features.eligible)
+    beside: bool = True  # read the sentences just past a passage's ends
 
 
 @dataclass
 class Quote:
     index: int  # into the candidates
     score: float
-    also: list[int] = field(default_factory=list)  # the same fact in other articles
+    value: tuple[int, int] | None = None  # the short answer's span in the article
+    also: list[int] = field(default_factory=list)  # the same answer in other articles
 
 
-def split_sentences(passage: Passage, article: str = "") -> list[Candidate]:
-    spans = list(sentence_spans(passage.text))
-    out = []
-    for i, (lo, hi) in enumerate(spans):
-        if len(content_terms(passage.text[lo:hi])) < 2:
-            continue
-        window = passage.text[spans[max(0, i - 1)][0]:spans[min(len(spans) - 1, i + 1)][1]]
-        lead = lo - spans[i - 1][0] if i and _PRONOUN_OPENING.match(passage.text, lo) else 0
-        out.append(Candidate(passage, passage.text[lo:hi], passage.start + lo,
-                             passage.start + hi, window, article or passage.text, lead, i))
-    return out
+@dataclass
+class Reading:
+    """What the reader made of the candidates for one question (for answers and fitting)."""
 
-
-def beside(anchor: Passage, neighbour: Passage, article: str) -> list[Candidate]:
-    """The NEIGHBOUR_SENTENCES sentences of `neighbour` (the chunk before or after the
-    retrieved `anchor`) that stand next to `anchor` in the article and outside it. A chunk
-    boundary can fall between a topic and what is said of it ("In a post on his Facebook
-    page ..." ends one chunk, "... Mr Orban wrote" opens the next), so those sentences are
-    read as if retrieved with `anchor`: its text is where the rest of their topic may stand."""
-    after = neighbour.start > anchor.start
-    outside = [c for c in split_sentences(neighbour, article)
-               if (c.start >= anchor.end if after else c.end <= anchor.start)]
-    near = outside[:NEIGHBOUR_SENTENCES] if after else outside[-NEIGHBOUR_SENTENCES:]
-    return [replace(c, scope=f"{anchor.text}\n{c.text}" if after else f"{c.text}\n{anchor.text}")
-            for c in near]
-
-
-def wording_scores(terms: set[str], sentences: Sequence[str],
-                   asking: set[str] = frozenset()) -> np.ndarray:  # type: ignore[assignment]
-    """Share of the question's terms in each sentence, weighted by rarity among them; the
-    terms of the clause that asks (`asking`) weigh ASKING_WEIGHT times more."""
-    if not terms or not sentences:
-        return np.zeros(len(sentences))
-    bags = [content_terms(s) for s in sentences]
-    weight = {t: math.log(1 + len(bags) / (1 + sum(t in b for b in bags)))
-              * (ASKING_WEIGHT if t in asking else 1.0) for t in terms}
-    total = sum(weight.values())
-    return np.array([sum(weight[t] for t in terms & b) / total for b in bags])
-
-
-def name_coverage(question: str, sentences: Sequence[str]) -> float:
-    names = named_terms(question)
-    if not names:
-        return 1.0
-    seen = set().union(*(content_terms(s) for s in sentences))
-    return len(names & seen) / len(names)
+    candidates: list[Candidate]
+    annotated: list[Annotated]
+    rows: list[np.ndarray]  # per part: one feature row per candidate
+    cosines: np.ndarray  # (candidates, parts)
 
 
 class ExtractiveAnswerer:
     mode: Literal["extractive", "llm"] = "extractive"
 
-    def __init__(self, embedder: EmbeddingModel, min_score: float,
-                 grounding: Grounding | None = None,
-                 vectors: VectorCache | None = None,
-                 in_context: SentenceVectors | None = None,
-                 chunks: Callable[[list[str]], list[Passage]] | None = None) -> None:
+    def __init__(self, embedder: EmbeddingModel, language: LanguagePipeline,
+                 vectors: VectorCache | None = None, in_context: SentenceVectors | None = None,
+                 chunks: Callable[[list[str]], list[Passage]] | None = None,
+                 weights: Weights | None = None, switches: Switches | None = None) -> None:
         """`chunks`: chunk ids -> passages (the store's), to read past a retrieved chunk's
         ends; None reads the retrieved passages only."""
         self.embedder = embedder
-        self._chunks = chunks
-        self.min_score = min_score
-        self.grounding = grounding  # None: no aboutness check (used by ablations)
-        # The questions' vectors, and the sentences' where no `in_context` ones exist.
+        self.language = language
+        self.switches = switches = switches or Switches()
+        self.weights = weights or (Weights.load() if switches.fitted_weights
+                                   else Weights.uniform())
+        self._chunks = chunks if switches.beside else None
         self._vectors = vectors or VectorCache(embedder, SENTENCE_VECTORS)
         self._in_context = in_context  # each sentence read in its chunk, from ingest
 
     def check(self) -> None:
-        return None
+        self.language.load()
 
-    def stream(self, question: str, passages: Sequence[Passage],
-               history: Sequence[Turn]) -> Iterator[AnswerEvent]:
-        draft = self.answer(question, passages, history)
+    def stream(self, question: Question, passages: Sequence[Passage]) -> Iterator[AnswerEvent]:
+        draft = self.answer(question, passages)
         # One delta per quoted sentence (with its markers), as a reader sees them arrive.
         for i, piece in enumerate(re.split(r"(?<=\]) (?=[^\[])", draft.answer)):
             yield TextDelta(("" if i == 0 else " ") + piece)
         yield draft
 
-    def answer(self, question: str, passages: Sequence[Passage],
-               history: Sequence[Turn]) -> AnswerDraft:
+    def answer(self, question: Question, passages: Sequence[Passage]) -> AnswerDraft:
         related = list(passages[:RELATED])
-        articles = {p.doc_id: "\n".join(q.text for q in passages if q.doc_id == p.doc_id)
-                    for p in passages}
-        read = [c for p in passages for c in split_sentences(p, articles[p.doc_id])]
-        candidates = _unique([*read, *self._beside(passages, articles)])
-        if not candidates:
+        reading = self.read(question, passages)
+        if reading is None:
             return refusal(related)
-        asked = standalone(question, history)
-        # The answer before says where the conversation is ("he noted the expansion ..."):
-        # what the follow-up asks is likely told near it.
-        context = " ".join(x for x in (asked.context, asked.answered) if x)
-        parts = split_question(question)
-        # Later parts lean on the first ("..., and what did they discuss?").
-        contexts = [" ".join(x for x in (context, parts[0] if i else "") if x)
-                    for i in range(len(parts))]
-        # Embedding sentences is most of the time: only those that pass the checks needing
-        # no vectors (the kind of answer, the names asked about) can be quoted, so only
-        # they are embedded. A question no sentence can answer embeds none.
-        eligible = {part: {i for i, c in enumerate(candidates) if self._may_answer(part, c)}
-                    for part in parts}
-        wanted = set().union(*eligible.values())
-        # The questions go with the sentences, in one call: each model run has a fixed cost.
-        queries = [q for part, ctx in zip(parts, contexts, strict=True) if eligible[part]
-                   for q in _query_texts(part, ctx)]
-        vectors = self._sentence_vectors(candidates, wanted, queries)
-        answered: list[tuple[str, list[Quote]]] = []
-        for part, part_context in zip(parts, contexts, strict=True):
-            quotes = (self.answer_part(part, part_context, candidates, vectors, eligible[part])
-                      if eligible[part] else [])
-            answered.append((part, quotes))
+        answered = [(part, self._quotes(part, reading, rows))
+                    for part, rows in zip(question.parts, reading.rows, strict=True)]
         if not any(quotes for _, quotes in answered):
             return refusal(related)
-        return _compose(answered, candidates)
+        return _compose(answered, reading.candidates)
 
-    def _beside(self, passages: Sequence[Passage], articles: dict[str, str]) -> list[Candidate]:
-        """The sentences just past each retrieved chunk's ends, in the chunks next to it."""
-        if self._chunks is None:
+    def read(self, question: Question, passages: Sequence[Passage]) -> Reading | None:
+        """The candidates, parsed, with a row of features for each part of the question."""
+        candidates = gather(passages, self._chunks)
+        if not candidates:
+            return None
+        texts = list(dict.fromkeys(c.passage.text for c in candidates))
+        docs = dict(zip(texts, self.language.parse(texts), strict=True))
+        annotated = []
+        for c in candidates:
+            doc = docs[c.passage.text]
+            lo, hi = c.local
+            annotated.append(Annotated(c, doc.char_span(lo, hi, alignment_mode="expand"),
+                                       doc.char_span(*c.window, alignment_mode="expand")))
+        retrieved: dict[str, set[str]] = {}
+        for p in passages:
+            if p.text in docs:
+                retrieved.setdefault(p.doc_id, set()).update(words_of(docs[p.text]))
+        cosines = self._cosines(question, candidates)
+        rows = [feature_rows(part, question, annotated, cosines[:, k], retrieved)
+                for k, part in enumerate(question.parts)]
+        return Reading(candidates, annotated, rows, cosines)
+
+    def _quotes(self, part: Part, reading: Reading, rows: np.ndarray) -> list[Quote]:
+        allowed = eligible(part, rows) if self.switches.gates else np.ones(len(rows), bool)
+        ranked = np.where(allowed, self.weights.rank_scores(rows), -np.inf)
+        scores = self.weights.confidence(rows, np.where(allowed, ranked, ranked[allowed].min()
+                                                        if allowed.any() else 0.0))
+        order = [int(i) for i in np.argsort(-ranked)
+                 if allowed[i] and scores[i] >= self.weights.threshold]
+        if not order:
             return []
-        retrieved = {p.chunk_id for p in passages}
-        wanted = {cid: p for p in passages for cid in adjacent_chunk_ids(p.chunk_id)
-                  if cid not in retrieved}
-        if not wanted:
-            return []
-        return [c for n in self._chunks(list(wanted))
-                for c in beside(wanted[n.chunk_id], n, articles[n.doc_id])]
-
-    def answer_part(self, part: str, context: str, candidates: Sequence[Candidate],
-                    vectors: np.ndarray, eligible: set[int]) -> list[Quote]:
-        """Quotes for one part from the `eligible` candidates (those passing `_may_answer`,
-        the only ones whose rows of `vectors` are filled)."""
-        scores = self.score(part, context, candidates, vectors)
-        ranked = [int(i) for i in np.argsort(-scores)
-                  if scores[i] >= self.min_score and int(i) in eligible]
-        checked: dict[int, bool] = {}  # grounding embeds words: check only what is looked at
-
-        def answers(i: int) -> bool:
-            if i not in checked:
-                checked[i] = self._answers_too(part, candidates[i])
-            return checked[i]
-
-        best = next((i for i in ranked if answers(i)), None)
-        if best is None:
-            return []
-        listing = wants_list(part)
-        floor = scores[best] * (NEAR_BEST_LIST if listing else NEAR_BEST)
-        limit = MAX_LIST_SENTENCES if listing else MAX_SENTENCES
-        quotes: list[Quote] = []
-        cited: list[int] = []
-        asked = content_terms(part)
-        order = ranked[ranked.index(best):]
-        if listing:  # the best of each article first: a list gathers what each one tells
-            docs = {i: candidates[i].passage.doc_id for i in order}
-            firsts = list({docs[i]: i for i in reversed(order)}.values())[::-1]
-            order = sorted(firsts, key=order.index) + [i for i in order if i not in firsts]
-        listed: set[str] = set()  # the items a list has named so far ("Moscow", ...)
-        for i in order:
-            if len(quotes) == limit or scores[i] < floor:
+        # The best, and the next ones that pass too: a second telling, or for a list
+        # ("which countries") each further article's answer.
+        picked = [order[0]]
+        docs = {reading.candidates[order[0]].passage.doc_id}
+        for i in order[1:]:
+            doc = reading.candidates[i].passage.doc_id
+            if len(picked) == (MAX_LIST if part.wants_list else MAX_SENTENCES):
                 break
-            if not answers(i) or any(float(vectors[i] @ vectors[j]) >= DUPLICATE_COSINE
-                                     for j in cited):
+            if part.wants_list and doc in docs:
                 continue
-            items = self._items(part, candidates[i].text) if listing else None
-            if items is not None and quotes and not items - listed:
-                continue  # names nothing the list has not named: room for one that does
-            same = [j for j in ranked if j not in cited and j != i
-                    and candidates[j].passage.doc_id != candidates[i].passage.doc_id
-                    and self._same_fact(candidates[i].text, candidates[j].text,
-                                        float(vectors[i] @ vectors[j])) and answers(j)]
-            same = list({candidates[j].passage.doc_id: j for j in reversed(same)}.values())
-            told = _fullest(i, same, candidates, scores, asked)
-            quotes.append(Quote(told, float(scores[i]), [j for j in [i, *same] if j != told]))
-            cited += [i, *same]
-            listed |= items or set()
+            picked.append(i)
+            docs.add(doc)
+        quotes = []
+        for i in picked:
+            value = self._value(part, reading, i)
+            also = self._same_answer(reading, i, value, order) if value else []
+            quotes.append(Quote(i, float(scores[i]), value, also))
         return quotes
 
-    def _items(self, part: str, sentence: str) -> frozenset[str] | None:
-        return None if self.grounding is None else self.grounding.answer_items(part, sentence)
+    def _value(self, part: Part, reading: Reading, i: int) -> tuple[int, int] | None:
+        if not self.switches.short_answer or part.open:
+            return None
+        a = reading.annotated[i]
+        entity = answer_entity(part, a.sentence, frozenset())
+        if entity is None:
+            return None
+        base = a.candidate.passage.start
+        return base + entity.start_char, base + entity.end_char
 
-    def _same_fact(self, a: str, b: str, cosine: float) -> bool:
-        """Two articles report one fact: close in meaning and naming the same rare things
-        (meaning alone cannot tell "met Putin in Moscow" in 2024 from 2025)."""
-        if cosine >= DUPLICATE_COSINE:
-            return True
-        if cosine < SAME_FACT_COSINE or self.grounding is None:
-            return False
-        names_a, names_b = self.grounding.names(a), self.grounding.names(b)
-        shared = names_a & names_b
-        return len(shared) >= 2 and len(shared) / len(names_a | names_b) >= SAME_NAMES
+    def _same_answer(self, reading: Reading, i: int, value: tuple[int, int],
+                     order: list[int]) -> list[int]:
+        """Other articles' sentences (scoring over the threshold) that hold the same short
+        answer: the fact is cited in each article that reports it."""
+        c = reading.candidates[i]
+        said = c.passage.text[value[0] - c.passage.start:value[1] - c.passage.start].lower()
+        also: dict[str, int] = {}
+        for j in order:
+            other = reading.candidates[j]
+            if j != i and other.passage.doc_id != c.passage.doc_id and \
+                    said in other.text.lower():
+                also.setdefault(other.passage.doc_id, j)
+        return list(also.values())
 
-    def _may_answer(self, part: str, candidate: Candidate) -> bool:
-        """The checks that need no vectors: the kind of answer asked for, something beside
-        what the question sets aside ("besides gas and oil"), the speaker asked about (not
-        another one's words), and the names asked about
-        standing by the sentence (or, for names placing the event, in its article)."""
-        if not holds_answer_type(candidate.text, part):
-            return False
-        if self.grounding is None:
-            return True
-        aside = aside_of(part)
-        return (not restates(candidate.text, part, aside)
-                and not other_speaker(part, candidate.text)
-                and not self.grounding.unnamed(part, candidate.window, candidate.article,
-                                               aside.stems))
+    def _cosines(self, question: Question, candidates: Sequence[Candidate]) -> np.ndarray:
+        """(candidates, parts): each sentence against each part (and, for a follow-up, the
+        part read with the question it continues), the larger of the two."""
+        queries = [[p.text] + ([f"{question.context} {p.text}"] if question.context else [])
+                   for p in question.parts]
+        flat = [q for qs in queries for q in qs]
+        known = self._vectors(flat)
+        sentences = self._sentence_vectors(candidates)
+        out = np.zeros((len(candidates), len(question.parts)))
+        for k, qs in enumerate(queries):
+            q = np.array([known[t] for t in qs])
+            out[:, k] = (sentences @ q.T).max(axis=1)
+        return out
 
-    def _answers_too(self, part: str, candidate: Candidate) -> bool:
-        """For a candidate that passed `_may_answer`, the checks that embed words: the rest
-        of the topic in its passage, the kind of thing and the verb asked about in the
-        sentence."""
-        if self.grounding is None:
-            return True
-        aside = aside_of(part).stems
-        return (self.grounding.missing_kind(part, candidate.text, candidate.window, aside)
-                is None
-                and self.grounding.missing_verb(part, candidate.text, candidate.window) is None
-                and self.grounding.unmeasured(part, candidate.text) is None
-                and self.grounding.coverage(part, candidate.scope or candidate.passage.text)
-                >= MIN_COVERAGE)
-
-    def score(self, question: str, context: str, candidates: Sequence[Candidate],
-              vectors: np.ndarray) -> np.ndarray:
-        """Scores in [0, 1] for each candidate sentence."""
-        texts = _query_texts(question, context)
-        known = self._vectors(texts)
-        queries = np.array([known[t] for t in texts])
-        meaning = (vectors @ queries.T).max(axis=1)
-        terms = content_terms(question)
-        if context and len(terms) < 3:  # "what did he say there?": the topic came before
-            terms |= content_terms(context)
-        sentences = [c.text for c in candidates]
-        # "At the Moscow meeting ..., what did Putin thank Orban for?": a sentence restating
-        # the meeting must not outscore the one saying what he was thanked for.
-        wording = wording_scores(terms, sentences, content_terms(asking_clause(question)))
-        confidence = 1 - UNKNOWN_NAME_PENALTY * (1 - name_coverage(question, sentences))
-        return (MEANING_WEIGHT * meaning + (1 - MEANING_WEIGHT) * wording) * confidence
-
-    def _sentence_vectors(self, candidates: Sequence[Candidate], wanted: set[int],
-                          queries: Sequence[str] = ()) -> np.ndarray:
-        """One row per candidate: its vector where `wanted`, zeros elsewhere. The `queries`
-        are embedded in the same call, for `score` to find in the cache."""
-        if not wanted:
-            return np.zeros((len(candidates), 0))
+    def _sentence_vectors(self, candidates: Sequence[Candidate]) -> np.ndarray:
         if self._in_context is not None:
-            self._vectors(queries)  # cached for `score`
-            chunks = self._in_context({candidates[i].passage.text for i in wanted})
-            rows = {i: chunks[candidates[i].passage.text][candidates[i].sentence] for i in wanted}
-            vectors = np.zeros((len(candidates), len(next(iter(rows.values())))))
-            for i, row in rows.items():
-                vectors[i] = row
-            return vectors
-        known = self._vectors([*(candidates[i].text for i in sorted(wanted)), *queries])
-        width = len(next(iter(known.values())))
-        vectors = np.zeros((len(candidates), width))
-        for i in wanted:
-            vectors[i] = known[candidates[i].text]
-        return vectors
+            chunks = self._in_context({c.passage.text for c in candidates})
+            return np.array([chunks[c.passage.text][c.sentence] for c in candidates])
+        known = self._vectors([c.text for c in candidates])
+        return np.array([known[c.text] for c in candidates])
 
 
-def _fullest(best: int, same: Sequence[int], candidates: Sequence[Candidate],
-             scores: np.ndarray, asked: set[str]) -> int:
-    """Of the tellings of one fact, the one to quote: the fullest (what it adds to the
-    question is the answer: 001's letter adds the frozen assets), among those scoring
-    nearly as well as the best; one scoring clearly lower may tell the fact without what
-    was asked ("were present" for "representing Russia's negotiating team")."""
-    near = [j for j in [best, *same] if scores[j] >= FULLER_SCORE * scores[best]]
-    return max(near, key=lambda j: len(content_terms(candidates[j].text) - asked))
-
-
-def _query_texts(question: str, context: str) -> list[str]:
-    """What a question part is compared with: itself, and with the conversation before."""
-    return [question] + ([f"{context} {question}"] if context else [])
-
-
-def _compose(answered: Sequence[tuple[str, list[Quote]]],
+def _compose(answered: Sequence[tuple[Part, list[Quote]]],
              candidates: Sequence[Candidate]) -> AnswerDraft:
-    """One sentence per quote with its markers; a part the articles don't answer says so."""
+    """Per part: the short answer, then the quoted sentence with its markers; a part the
+    articles don't answer says so."""
     numbers: dict[int, int] = {}  # candidate index -> its [n]
     citations: list[Citation] = []
     shown: dict[str, list[tuple[int, int]]] = {}  # doc_id -> spans quoted so far
@@ -361,38 +223,34 @@ def _compose(answered: Sequence[tuple[str, list[Quote]]],
         quoted = any(lo < lead[1] and lead[0] < hi for lo, hi in shown.get(c.passage.doc_id, []))
         return (c.start if quoted or not c.lead else lead[0], c.end)
 
-    def marker(i: int, score: float) -> str:
+    def marker(i: int, score: float, value: tuple[int, int] | None) -> str:
         if i not in numbers:
             c = candidates[i]
             start, end = span(i)
             text = c.passage.text[start - c.passage.start:end - c.passage.start]
             numbers[i] = len(numbers) + 1
             shown.setdefault(c.passage.doc_id, []).append((start, end))
-            citations.append(Citation(n=numbers[i], source=c.passage.source,
-                                      doc_id=c.passage.doc_id, chunk_id=c.passage.chunk_id,
-                                      text=text, start=start, end=end, score=round(score, 4)))
+            inside = value if value and start <= value[0] and value[1] <= end else None
+            citations.append(Citation(
+                n=numbers[i], source=c.passage.source, doc_id=c.passage.doc_id,
+                chunk_id=c.passage.chunk_id, text=text, start=start, end=end,
+                score=round(score, 4), answer_start=inside[0] if inside else None,
+                answer_end=inside[1] if inside else None))
         return f"[{numbers[i]}]"
 
     pieces = []
     for part, quotes in answered:
         if not quotes:
-            pieces.append(f"{REFUSAL.removesuffix(' to this question.')} to “{part}”")
+            pieces.append(f"{REFUSAL.removesuffix(' to this question.')} to “{part.text}”")
             continue
-        ordered = sorted(quotes, key=lambda q: (candidates[q.index].passage.source,
-                                                candidates[q.index].start))
-        for q in ordered:
+        for q in quotes:
             c = candidates[q.index]
-            if q.index in numbers or any(lo <= c.start and c.end <= hi
-                                         for lo, hi in shown.get(c.passage.doc_id, [])):
-                continue  # quoted already (for an earlier part, or as a lead): once is enough
-            marks = marker(q.index, q.score) + "".join(marker(j, q.score) for j in q.also)
-            pieces.append(f"{citations[numbers[q.index] - 1].text} {marks}")
+            if q.index in numbers:
+                continue  # quoted already for an earlier part: once is enough
+            marks = marker(q.index, q.score, q.value) + "".join(
+                marker(j, q.score, None) for j in q.also)
+            quote = citations[numbers[q.index] - 1].text
+            short = (c.passage.text[q.value[0] - c.passage.start:q.value[1] - c.passage.start]
+                     if q.value else "")
+            pieces.append(f"{short}: {quote} {marks}" if short else f"{quote} {marks}")
     return AnswerDraft(answer=" ".join(pieces), refused=False, citations=citations)
-
-
-def _unique(candidates: Iterator[Candidate]) -> list[Candidate]:
-    """Overlapping chunks repeat sentences: keep each article span once."""
-    seen: dict[tuple[str, int, int], Candidate] = {}
-    for c in candidates:
-        seen.setdefault((c.passage.doc_id, c.start, c.end), c)
-    return list(seen.values())

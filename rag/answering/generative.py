@@ -29,8 +29,8 @@ from rag.answering.base import (
     keep_valid_markers,
     refusal,
 )
+from rag.answering.question import Question
 from rag.answering.support import NO_ANSWER, unsupported_sentences
-from rag.conversation import condense_prompt, refers_back, usable_rewrite
 from rag.errors import RagError
 from rag.schemas import Passage, Turn
 from rag.settings import Settings
@@ -67,6 +67,26 @@ class LLMBusyError(RagError, RuntimeError):
     retry_after_s = 5  # a slot frees when one answer finishes: seconds, not minutes
 
 
+CONDENSE_PROMPT = (  # the idea of llama-index's CondenseQuestionChatEngine, in our words
+    "Rewrite the follow-up question so that it can be understood without the conversation: "
+    "replace every pronoun and reference (he, there, that visit, then) by what it refers to. "
+    "Reply with the rewritten question only.\n\nConversation:\n{history}\n\n"
+    "Follow-up question: {question}\nRewritten question:")
+
+
+def condense_prompt(question: str, history: Sequence[Turn], turns: int = 4) -> str:
+    lines = [f"{t.role}: {t.content}" for t in history[-turns:] if t.role != "system"]
+    return CONDENSE_PROMPT.format(history="\n".join(lines), question=question)
+
+
+def usable_rewrite(rewrite: str, question: str) -> str | None:
+    """The LLM's rewrite, if it looks like one question; None to fall back to the rules."""
+    line = rewrite.strip().splitlines()[0].strip(' "') if rewrite.strip() else ""
+    if not line or len(line) > 4 * len(question) + 200 or not content_terms(line):
+        return None
+    return line
+
+
 def format_passages(passages: Sequence[Passage]) -> str:
     return "\n\n".join(f"[{i}] (from {p.source})\n{p.text}" for i, p in enumerate(passages, 1))
 
@@ -101,11 +121,12 @@ class GenerativeAnswerer:
         self._slot_wait_s = slot_wait_s
         self.embedder = embedder  # for the support check; without it, wording alone judges
 
-    def condense(self, question: str, history: Sequence[Turn]) -> str | None:
+    def condense(self, asked: Question) -> str | None:
         """The follow-up rewritten as a standalone question by the LLM, for retrieval; None
         when it does not refer back, or the LLM gives nothing usable (the rules then)."""
-        if not history or not refers_back(question):
+        if not asked.is_follow_up:
             return None
+        question, history = asked.text, asked.history
         # An LLM call like any other: it takes a slot (RAG_LLM_CONCURRENCY), or the rules do.
         if not self._slots.acquire(timeout=self._slot_wait_s):
             return None
@@ -125,8 +146,8 @@ class GenerativeAnswerer:
         except Exception as exc:
             raise LLMUnavailableError(f"LLM endpoint unreachable: {exc}") from None
 
-    def stream(self, question: str, passages: Sequence[Passage],
-               history: Sequence[Turn]) -> Iterator[AnswerEvent]:
+    def stream(self, asked: Question, passages: Sequence[Passage]) -> Iterator[AnswerEvent]:
+        question, history = asked.text, asked.history
         if not passages:
             yield TextDelta(REFUSAL)
             yield refusal()

@@ -1,8 +1,7 @@
-"""Questions in several parts, and questions that ask for a list.
+"""Questions in several parts.
 
 "Where did they meet in 2023, and what did they discuss by phone?" is two questions: each
-is answered (or found unanswerable) on its own, with its own citation. "Which leaders has
-Orban met?" or "Where has he met Putin?" wants every article's answer, not the best one.
+is answered (or found unanswerable) on its own, with its own citation.
 """
 
 from __future__ import annotations
@@ -25,14 +24,6 @@ _WH_PHRASE = re.compile(rf"^(?:{_PREP}\s+)?(?:(?:what|which|whose|how many|how m
 _PREDICATE = re.compile(r"\b(?:did|does|do|was|were|is|are|has|have|had|can|could|will|would)\b.*",
                         re.IGNORECASE)
 _DETERMINER = re.compile(r"(?:the|a|an|his|her|their|its)\b", re.IGNORECASE)
-_LIST = re.compile(r"\b(which|what)\s+(\w+\s+)?(leaders|countries|people|officials|places|"
-                   r"cities|issues|topics|meetings|events|times|ones|others)\b|"
-                   r"\bwhere\s+(has|have)\b.*\b(met|meet|been|visited|travel)|"
-                   r"\b(list|name)\s+(all|the|every)\b|\ball\s+the\b|\beach\b|\bevery\b|"
-                   r"\b(two|three|four|both)\s+(\w+\s+){0,2}\w+s\b|\bcompared (with|to)\b",
-                   re.IGNORECASE)
-
-
 # "How long ... at the Beijing meeting, compared with his Moscow visit?": the same question
 # of two events.
 _COMPARED = re.compile(r",?\s+(?:compared (?:with|to)|as against|versus|vs\.?)\s+",
@@ -111,20 +102,3 @@ def _as_question(part: str) -> str:
     part = part.strip()
     part = part if part.endswith(("?", ".")) else part + "?"
     return part[:1].upper() + part[1:]
-
-
-def wants_list(question: str) -> bool:
-    """Does the question ask for several answers (every leader, every place)?"""
-    return bool(_LIST.search(question))
-
-
-# "At the Beijing meeting, what was ...?", "..., according to Politico?": the clause that asks,
-# apart from the phrases that only say which event is meant.
-_LEADING = re.compile(rf"^[^,?]{{3,}}?,\s*(?=({_WH}|name|list)\b)", re.IGNORECASE)
-_TRAILING = re.compile(r",?\s*(according to|as reported by|in the article)\b[^,?]*(?=\?*$)",
-                       re.IGNORECASE)
-
-
-def asking_clause(question: str) -> str:
-    """The part of the question that asks; the whole question when nothing sets the rest off."""
-    return _TRAILING.sub("", _LEADING.sub("", question)).strip() or question

@@ -1,0 +1,223 @@
+"""Fit the extractive reader's weights and refusal threshold on the dev questions only.
+
+    .venv/bin/python -m eval.fit_reader            # writes rag/answering/reader_weights.json
+
+For each dev question of each corpus (the sample articles with eval/data/articles_qa.jsonl,
+and ../shared/corpus-bbc with eval/data/bbc_qa.jsonl where it exists), the service reads the
+question and retrieves as it does for a user; the reader describes every candidate sentence
+by its features (rag/answering/features.py). A sentence is a positive example when it holds
+one of the question's key facts. A logistic regression (L2, fitted by Newton's method) gives
+the weights; the refusal threshold is the one that refuses most unanswerable dev questions
+while wrongly refusing at most WRONG_REFUSALS of the answerable ones. Held-out questions are
+never read: a set with any is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from eval.dataset import DEFAULT_SET, EvalItem, load_sets
+from eval.metrics.text import normalise
+from rag.answering.extractive import ExtractiveAnswerer, Switches
+from rag.answering.features import FEATURES, WEIGHTS_FILE, answer_inputs, eligible
+from rag.service import RagService
+from rag.settings import PROJECT_DIR, load_settings
+
+BBC_DIR = PROJECT_DIR.parent / "shared" / "corpus-bbc"
+BBC_SET = PROJECT_DIR / "eval" / "data" / "bbc_qa.jsonl"
+WRONG_REFUSALS = 0.05  # of answerable dev questions, at most...
+WRONG_REFUSALS_ADDED = 0.02  # ...or, where the gates alone refuse more, this many more
+L2 = 1.0
+
+
+@dataclass
+class Example:
+    """One dev question as the reader sees it: per part, the eligible candidates' features
+    (features.eligible: the others can never answer) and whether each holds a key fact."""
+
+    item: EvalItem
+    rows: list[np.ndarray]
+    labels: list[np.ndarray]
+
+
+def corpora() -> list[tuple[str, list[Path], Path]]:
+    found = [("sample", [PROJECT_DIR / "data" / "articles"], DEFAULT_SET)]
+    if BBC_DIR.is_dir():
+        found.append(("bbc", sorted(BBC_DIR.glob("*.txt")), BBC_SET))
+    else:
+        print(f"skipping the BBC corpus: {BBC_DIR} is absent", file=sys.stderr)
+    return found
+
+
+def collect(name: str, paths: list[Path], eval_set: Path, data_root: Path) -> list[Example]:
+    items = load_sets([eval_set])
+    if any(i.split != "dev" for i in items):
+        raise SystemExit(f"{eval_set} holds held-out questions: fitting reads dev only")
+    service = RagService(load_settings(_env_file=None, data_dir=data_root / name),
+                         reader=Switches(fitted_weights=False))
+    service.ingest_paths(paths, progress=False)
+    reader = service.answerer("extractive")
+    assert isinstance(reader, ExtractiveAnswerer)
+    out = []
+    for n, item in enumerate(items, 1):
+        asked = service.read(item.question, item.history)
+        reading = reader.read(asked, service.retrieve_for(asked))
+        if reading is None:
+            continue
+        facts = [[normalise(v) for v in fact] for fact in item.key_facts]
+        holds = np.array([any(v in normalise(c.text) for fact in facts for v in fact)
+                          for c in reading.candidates], dtype=float)
+        masks = [eligible(part, rows) for part, rows in zip(asked.parts, reading.rows,
+                                                           strict=True)]
+        out.append(Example(item, [rows[m] for rows, m in zip(reading.rows, masks, strict=True)],
+                           [holds[m] for m in masks]))
+        print(f"\r{name}: {n}/{len(items)} questions read", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    return out
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> tuple[np.ndarray, float]:
+    """Weights and bias of an L2-regularised logistic regression (Newton's method)."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    penalty = np.eye(xb.shape[1]) * l2
+    penalty[-1, -1] = 0  # the bias is not shrunk
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(xb @ w)))
+        grad = xb.T @ (p - y) + penalty @ w
+        hess = (xb * (p * (1 - p))[:, None]).T @ xb + penalty
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return w[:-1], float(w[-1])
+
+
+def fit_ranker(groups: list[tuple[np.ndarray, np.ndarray]], l2: float = L2) -> np.ndarray:
+    """A conditional logit: weights w making each group's positives likely under the
+    softmax of rows @ w over the group (log of their summed probability), L2-penalised.
+    Fitted by gradient ascent with a backtracking step."""
+    w = np.zeros(groups[0][0].shape[1])
+
+    def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = -0.5 * l2 * w @ w, -l2 * w
+        for x, y in groups:
+            z = x @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            q = p * y
+            total += float(np.log(q.sum()))
+            grad += (q / q.sum()) @ x - p @ x
+        return total, grad
+
+    value, grad = objective(w)
+    step = 1.0
+    for _ in range(500):
+        new = w + step * grad
+        new_value, new_grad = objective(new)
+        if new_value > value:
+            w, value, grad = new, new_value, new_grad
+            step *= 1.5
+        else:
+            step /= 4
+        if np.abs(grad).max() < 1e-5 or step < 1e-10:
+            break
+    return w
+
+
+def answer_rows(examples: list[Example], rank: np.ndarray
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per question part, its top-ranked candidate's inputs to the answer model, and whether
+    that candidate holds a key fact."""
+    inputs, labels = [], []
+    for ex in examples:
+        for rows, lab in zip(ex.rows, ex.labels, strict=True):
+            if not len(rows):
+                continue  # nothing eligible: refused whatever the weights
+            ranked = rows @ rank
+            top = int(np.argmax(ranked))
+            inputs.append(answer_inputs(rows, ranked)[top])
+            labels.append(np.array(lab[top] if ex.item.answerable else 0.0))
+    return inputs, labels
+
+
+def choose_threshold(examples: list[Example], rank: np.ndarray, answer: np.ndarray,
+                     bias: float) -> tuple[float, dict]:
+    """The threshold refusing most unanswerable questions with at most WRONG_REFUSALS of the
+    answerable ones refused; and the dev figures it gives."""
+    best, right = [], []
+    for ex in examples:
+        confidences, hits = [], []
+        for rows, lab in zip(ex.rows, ex.labels, strict=True):
+            if not len(rows):
+                confidences.append(0.0)
+                hits.append(False)
+                continue
+            ranked = rows @ rank
+            top = int(np.argmax(ranked))
+            confidences.append(float(1 / (1 + np.exp(-(answer_inputs(rows, ranked)[top]
+                                                       @ answer + bias)))))
+            hits.append(lab[top] > 0)
+        best.append(max(confidences))
+        right.append(all(hits))
+    confidence = np.array(best)
+    answerable = np.array([ex.item.answerable for ex in examples])
+    # The gates refuse some answerable questions whatever the threshold: the threshold may
+    # add at most WRONG_REFUSALS_ADDED to those, and overall stay under WRONG_REFUSALS
+    # where it can.
+    gated = float((confidence[answerable] == 0).mean())
+    budget = max(WRONG_REFUSALS, gated + WRONG_REFUSALS_ADDED)
+    chosen, figures = 0.0, {}
+    for t in sorted(set(confidence.round(4)) - {0.0}):
+        refused = confidence < t
+        wrong = float(refused[answerable].mean())
+        if wrong > budget:
+            break
+        chosen = float(t)
+        figures = {"wrong_refusals": round(wrong, 3), "gated": round(gated, 3),
+                   "refusal_recall": round(float(refused[~answerable].mean()), 3),
+                   "top_sentence_holds_fact": round(float(np.mean(
+                       [r for r, a in zip(right, answerable, strict=True) if a])), 3)}
+    return chosen, figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-root", type=Path, default=PROJECT_DIR / "eval" / "out" / "fit",
+                        help="where each corpus's index is kept between runs")
+    parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    args = parser.parse_args(argv)
+    examples: list[Example] = []
+    sets = []
+    for name, paths, eval_set in corpora():
+        examples += collect(name, paths, eval_set, args.data_root)
+        sets.append(str(eval_set.relative_to(PROJECT_DIR)))
+    groups = [(rows, lab) for ex in examples if ex.item.answerable
+              for rows, lab in zip(ex.rows, ex.labels, strict=True) if lab.any()]
+    rank = fit_ranker(groups)
+    inputs, labels = answer_rows(examples, rank)
+    answer, bias = fit_logistic(np.vstack(inputs), np.array(labels))
+    threshold, figures = choose_threshold(examples, rank, answer, bias)
+    args.out.write_text(json.dumps({
+        "fitted_by": "eval/fit_reader.py", "fitted_on": sets, "questions": len(examples),
+        "ranked_parts": len(groups), "features": list(FEATURES),
+        "rank": [round(float(v), 4) for v in rank],
+        "answer": [round(float(v), 4) for v in answer], "answer_bias": round(bias, 4),
+        "threshold": round(threshold, 4), "dev": figures,
+    }, indent=2) + "\n")
+    print(f"  {'feature':18} {'rank':>7} {'answer':>7}")
+    for name, r, a in zip([*FEATURES, "margin"], [*rank, 0.0], answer, strict=True):
+        print(f"  {name:18} {r:+7.3f} {a:+7.3f}")
+    print(f"  {'bias':18} {'':7} {bias:+7.3f}\nthreshold {threshold:.4f}; dev {figures}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,298 @@
+"""What the reader knows of a candidate sentence, as a few interpretable numbers.
+
+Each feature is one reason a sentence answers a part of a question (or does not); their
+weights are fitted on the dev questions by eval/fit_reader.py, not chosen by hand, and kept
+in reader_weights.json beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.answering.candidates import Candidate
+from rag.answering.lexicon import SAYING
+from rag.answering.question import Part, Question
+from rag.text import fold
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+WEIGHTS_FILE = Path(__file__).with_name("reader_weights.json")
+
+FEATURES = (
+    "cosine",  # the sentence's vector (read in its chunk) against the question's
+    "cosine_gap",  # how far below the best candidate's cosine (0 for the best)
+    "coverage",  # the question's content lemmas in the sentence, rarer ones weighing more
+    "focus_coverage",  # the same for the words the question word asks about
+    "window_coverage",  # the same over the sentence and its neighbours
+    "names_near",  # share of the names asked about in the sentence or its neighbours
+    "names_retrieved",  # share of them anywhere in what was retrieved of its article
+    "typed",  # holds an entity of the kind asked for that the question does not name
+    "untyped",  # a kind of entity is asked for and the sentence holds none
+    "typed_near",  # that entity's closeness in the parse to the question's words
+    "tied",  # that entity is tied to what the question asks (TIE_EDGES of its focus words)
+    "kind_near",  # the noun asked for ("which FIRM") stands by an entity of the sentence
+    "verb",  # the question's main verb (by lemma) is in the sentence
+    "verb_missing",  # the question has a main verb and the sentence lacks it
+    "open",  # the question asks for no kind of entity (what did he say, why, how)
+    "rank",  # 1 / (1 + rank of the passage it was read in)
+    "headline",  # the article's first line
+    "early",  # in the article's first 300 characters (the headline and the lede)
+    "novelty",  # share of its content lemmas the question does not hold
+    "agreement",  # another article's sentence holds the same answer entity
+    "speaker",  # a say-question: +1 the person asked about speaks here, -1 someone else
+    "aside",  # its only new entities are what the question sets aside
+    "values_missing",  # a date or sum the question names is not in what was retrieved of it
+)
+PREFIX = 6  # words sharing their first 6 letters match: "disclose" and "disclosure"
+TIE_EDGES = 3  # an answer entity this close in the parse to a focus word is tied to it
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Two fitted models (eval/fit_reader.py). `rank` orders a part's candidates (a
+    conditional logit: which of them holds the answer); `answer` tells whether a ranked
+    candidate answers at all (a logistic regression on its FEATURES and its margin over the
+    next best), and a part is answered only when that probability reaches `threshold`."""
+
+    rank: np.ndarray
+    answer: np.ndarray  # len(FEATURES) + 1: the margin's weight last
+    answer_bias: float
+    threshold: float
+
+    @classmethod
+    def load(cls, path: Path = WEIGHTS_FILE) -> Weights:
+        data = json.loads(path.read_text())
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError(f"{path.name} was fitted for other features: refit with "
+                             "eval/fit_reader.py")
+        return cls(np.array(data["rank"], dtype=float), np.array(data["answer"], dtype=float),
+                   float(data["answer_bias"]), float(data["threshold"]))
+
+    @classmethod
+    def uniform(cls) -> Weights:
+        """No fitting: every feature counts alike (the ablation's baseline, and the start of
+        fitting)."""
+        n = len(FEATURES)
+        return cls(np.ones(n), np.r_[np.ones(n), 1.0], -n / 2, 0.5)
+
+    def rank_scores(self, rows: np.ndarray) -> np.ndarray:
+        return rows @ self.rank
+
+    def confidence(self, rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """The probability that each candidate answers, from its features and its margin
+        over the best other candidate."""
+        return 1 / (1 + np.exp(-(answer_inputs(rows, ranked) @ self.answer + self.answer_bias)))
+
+
+def answer_inputs(rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+    """FEATURES with each candidate's rank-score margin over the best other one."""
+    if len(ranked) < 2:
+        margins = np.ones(len(ranked))
+    else:
+        top2 = np.sort(ranked)[-2:]
+        margins = np.where(ranked >= top2[1], ranked - top2[0], ranked - top2[1])
+    return np.hstack([rows, margins[:, None]])
+
+
+@dataclass(frozen=True)
+class Annotated:
+    """A candidate with its spaCy spans."""
+
+    candidate: Candidate
+    sentence: Span
+    window: Span
+
+
+def feature_rows(part: Part, question: Question, items: Sequence[Annotated],
+                 cosines: np.ndarray, retrieved_words: dict[str, set[str]]) -> np.ndarray:
+    """One row of FEATURES per candidate. `retrieved_words`: doc_id -> the lower-case words
+    of what was retrieved of that article."""
+    lemmas = part.lemmas | (question.lemmas if question.is_follow_up and
+                            len(part.lemmas) < 3 else frozenset())
+    bags = [_lemmas(a.sentence) for a in items]
+    idf = {w: math.log(1 + len(bags) / (1 + sum(_has(b, w) for b in bags))) for w in lemmas}
+    total = sum(idf.values()) or 1.0
+    focus_total = sum(idf.get(w, 0.0) for w in part.focus) or 1.0
+    values = [_new_entities(part, a.sentence) for a in items]
+    best_cos = float(cosines.max()) if len(cosines) else 0.0
+    rows = np.zeros((len(items), len(FEATURES)))
+    for i, (a, bag) in enumerate(zip(items, bags, strict=True)):
+        window_bag = _lemmas(a.window)
+        window_words = words_of(a.window)
+        typed = [e for e in values[i] if e.label_ in part.expected]
+        others = {v.text.lower() for j, vs in enumerate(values) if j != i and
+                  items[j].candidate.passage.doc_id != a.candidate.passage.doc_id for v in vs}
+        rows[i] = (
+            cosines[i],
+            cosines[i] - best_cos,
+            sum(idf[w] for w in lemmas if _has(bag, w)) / total,
+            sum(idf.get(w, 0.0) for w in part.focus if _has(bag, w)) / focus_total,
+            sum(idf[w] for w in lemmas if _has(window_bag, w)) / total,
+            _share(part.names, window_words),
+            _share(part.names, retrieved_words.get(a.candidate.passage.doc_id, set())),
+            1.0 if typed else 0.0,
+            1.0 if part.expected and not typed else 0.0,
+            max((_closeness(e, a.sentence, lemmas, part.names) for e in typed), default=0.0),
+            1.0 if any(_tied(part, e, a.sentence) for e in typed) else 0.0,
+            _kind_near(part, a.sentence, values[i]),
+            1.0 if part.verb and _has(bag, part.verb) else 0.0,
+            1.0 if part.verb and not _has(window_bag, part.verb) else 0.0,
+            1.0 if part.open else 0.0,
+            1 / (1 + a.candidate.rank),
+            1.0 if a.candidate.start == 0 else 0.0,
+            1.0 if a.candidate.start < 300 else 0.0,
+            _novelty(bag, lemmas),
+            1.0 if any(e.text.lower() in others for e in typed) else 0.0,
+            _speaker(part, a.window, window_words),
+            1.0 if values[i] and all(_words(_lemmas(e)) <= part.aside for e in values[i])
+            else 0.0,
+            0.0 if part.values <= retrieved_words.get(a.candidate.passage.doc_id, set())
+            else 1.0,
+        )
+    return rows
+
+
+def answer_entity(part: Part, sentence: Span, question_lemmas: frozenset[str]) -> Span | None:
+    """The short answer in a sentence: its entity of the kind asked for that the question does
+    not name, the one closest in the parse to the question's words."""
+    typed = [e for e in _new_entities(part, sentence) if e.label_ in part.expected]
+    if not typed:
+        return None
+    lemmas = part.lemmas | question_lemmas
+    return max(typed, key=lambda e: _closeness(e, sentence, lemmas, part.names))
+
+
+def eligible(part: Part, rows: np.ndarray) -> np.ndarray:
+    """The candidates that may answer at all, whatever they score: for a question asking for
+    a kind of entity, one holding such an entity that the question does not name ("a
+    concert to raise money" does not tell how much it raised); one whose neighbourhood
+    holds every date and sum the question names (not "lost 330m euros in 2003" for "how
+    much did Alitalia lose in 2004"); and one from an article that names at least half of
+    whom and what the question names (not Hungary's prime minister for Slovakia's)."""
+    col = {name: i for i, name in enumerate(FEATURES)}
+    ok = (rows[:, col["values_missing"]] == 0) & (rows[:, col["names_retrieved"]] >= 0.5)
+    if part.expected:
+        ok &= rows[:, col["typed"]] == 1
+    return ok
+
+
+def _tied(part: Part, entity: Span, sentence: Span) -> bool:
+    focus = (part.focus | {part.verb}) - {""} or part.lemmas
+    for t in sentence:
+        if entity.start <= t.i < entity.end:
+            continue
+        bag = _lemmas(t.doc[t.i:t.i + 1])
+        if any(_has(bag, f) for f in focus) and _distance(entity.root, t) <= TIE_EDGES:
+            return True
+    return False
+
+
+def _new_entities(part: Part, sentence: Span) -> list[Span]:
+    """The sentence's entities the question does not already name ("2004" is named by a
+    question holding "2004"; "the Royal Mail" by one holding "Royal Mail")."""
+    asked = part.text.lower()
+    out = []
+    for e in _entities(sentence):
+        words = {t.lower_ for t in e if t.is_alpha and not t.is_stop}
+        if not (words <= part.names | part.lemmas if words else e.text.lower() in asked):
+            out.append(e)
+    return out
+
+
+def _entities(sentence: Span) -> list[Span]:
+    """spaCy's entities, and each run of proper nouns its NER left untagged (label NAME):
+    the small model misses names ("the East Anglian Daily Times") a reader would not."""
+    from spacy.tokens import Span  # spaCy is imported by the pipeline's first use, not here
+
+    ents = list(sentence.ents)
+    tagged = {t.i for e in ents for t in e}
+    run: list[Token] = []
+    for tok in [*sentence, None]:
+        if tok is not None and tok.pos_ == "PROPN" and tok.i not in tagged:
+            run.append(tok)
+            continue
+        if run:
+            ents.append(Span(sentence.doc, run[0].i, run[-1].i + 1, label="NAME"))
+            run = []
+    return ents
+
+
+def words_of(span: Span | Doc) -> set[str]:
+    """Lower-case words without accents: "Orbán" is "orban"."""
+    return {fold(t.text) for t in span}
+
+
+def _lemmas(span: Span) -> set[str]:
+    """Content lemmas, and the first PREFIX letters of the long ones (marked with '~')."""
+    out = {t.lemma_.lower() for t in span
+           if not (t.is_stop or t.is_punct or t.is_space) and any(c.isalnum() for c in t.text)}
+    return out | {"~" + w[:PREFIX] for w in out if len(w) >= PREFIX}
+
+
+def _words(bag: set[str]) -> set[str]:
+    return {w for w in bag if not w.startswith("~")}
+
+
+def _novelty(bag: set[str], lemmas: frozenset[str]) -> float:
+    words = _words(bag)
+    return sum(w not in lemmas for w in words) / len(words) if words else 0.0
+
+
+def _has(bag: set[str], lemma: str) -> bool:
+    return lemma in bag or (len(lemma) >= PREFIX and "~" + lemma[:PREFIX] in bag)
+
+
+def _share(wanted: frozenset[str], have: set[str]) -> float:
+    return len(wanted & have) / len(wanted) if wanted else 1.0
+
+
+def _closeness(entity: Span, sentence: Span, lemmas: frozenset[str],
+               names: frozenset[str]) -> float:
+    """1 / (1 + the fewest parse edges from the entity to a word of the question)."""
+    anchors = [t for t in sentence if t.lemma_.lower() in lemmas or t.lower_ in names]
+    anchors = [t for t in anchors if not (entity.start <= t.i < entity.end)]
+    if not anchors:
+        return 0.0
+    return 1 / (1 + min(_distance(entity.root, t) for t in anchors))
+
+
+def _distance(a: Token, b: Token) -> int:
+    up = {a.i: 0}
+    for depth, t in enumerate(a.ancestors, start=1):
+        up[t.i] = depth
+    for depth, t in enumerate([b, *b.ancestors]):
+        if t.i in up:
+            return up[t.i] + depth
+    return 12  # in different sentences of a span
+
+
+def _kind_near(part: Part, sentence: Span, entities: list[Span]) -> float:
+    """1 when the noun asked for is next to (or in the parse beside) a new entity ("the
+    striker Thierry Henry", "Henry, the striker"); 0.5 when it is only in the sentence."""
+    if not part.kind:
+        return 0.0
+    kind = [t for t in sentence if t.lemma_.lower() == part.kind]
+    if not kind:
+        return 0.0
+    for e in entities:
+        for t in kind:
+            if abs(t.i - e.start) <= 3 or abs(t.i - (e.end - 1)) <= 3 or t.head == e.root \
+                    or e.root.head == t:
+                return 1.0
+    return 0.5
+
+
+def _speaker(part: Part, window: Span, words: set[str]) -> float:
+    if not part.says or not part.names:
+        return 0.0
+    if not any(t.lemma_.lower() in SAYING for t in window):
+        return 0.0
+    return 1.0 if part.names & words else -1.0
