@@ -50,10 +50,11 @@ class RagService:
                                           settings.data_dir / "sentences" / model_file)
         self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
         self.language = LanguagePipeline()
+        self.reader_switches = reader or Switches()
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
                 self.embedder, self.language, VectorCache(self.embedder, SENTENCE_VECTORS, disk),
-                in_context, self.store.passages, switches=reader or Switches())}
+                in_context, self.store.passages, switches=self.reader_switches)}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 
@@ -99,7 +100,9 @@ class RagService:
 
     def read(self, question: str, history: Sequence[Turn] = ()) -> Question:
         """The one reading of the question that retrieval and the answerer share."""
-        return read_question(question, history, self.language)
+        switches = self.reader_switches
+        return read_question(question, history, self.language, parts=switches.parts,
+                             follow_ups=switches.follow_ups)
 
     def retrieve_for(self, question: Question, top_k: int | None = None,
                      answerer: Answerer | None = None) -> list[Passage]:

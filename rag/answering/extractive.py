@@ -52,6 +52,8 @@ class Switches:
     short_answer: bool = True  # start with the entity found
     gates: bool = True  # only a sentence holding what is asked may answer (features.eligible)
     beside: bool = True  # read the sentences just past a passage's ends
+    parts: bool = True  # answer a question in several parts part by part
+    follow_ups: bool = True  # read a follow-up with the question it continues
 
 
 @dataclass

@@ -73,13 +73,16 @@ class Question:
         return bool(self.context)
 
 
-def read_question(text: str, history: Sequence[Turn], language: LanguagePipeline) -> Question:
+def read_question(text: str, history: Sequence[Turn], language: LanguagePipeline,
+                  parts: bool = True, follow_ups: bool = True) -> Question:
+    """parts, follow_ups: split questions in several parts, read a follow-up with the
+    question it continues (the ablation turns them off)."""
     text = text.strip()
-    parts_text = split_question(text)
+    parts_text = split_question(text) if parts else [text]
     docs = language.parse([text, *parts_text])
     whole, part_docs = docs[0], docs[1:]
     context = answered = ""
-    if history and refers_back(whole):
+    if follow_ups and history and refers_back(whole):
         context = next((t.content for t in reversed(history) if t.role == "user"), "")
         last = history[-1]
         if context and last.role == "assistant" and not last.content.startswith(_NOT_ANSWERED):
