@@ -1,7 +1,8 @@
-"""One question's run: what was expected, what was retrieved, answered and cited.
+"""One question's run: what was expected, what was retrieved, answered and cited; and a
+whole run's records with how they were produced.
 
-Metrics are pure functions over these records, and results.json stores them whole,
-so any failure can be read back without re-running the bot.
+Metrics are pure functions over these records (eval.metrics: `summarise(run.records)`), and
+results.json stores them whole, so any failure can be read back without re-running the bot.
 """
 
 from __future__ import annotations
@@ -96,3 +97,15 @@ class QuestionRecord:
             judge=None if judge is None else [SentenceVerdict(**v) for v in judge],
             offset_mismatches=obj.get("offset_mismatches"),
             scores=obj.get("scores", {}))
+
+
+@dataclass
+class EvalRun:
+    """An eval set's records and how they were produced (the harness: eval.runner)."""
+
+    records: list[QuestionRecord]
+    top_k: int
+    answerer: str
+    judge_status: str = "not run (pass --judge)"
+    meta: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)

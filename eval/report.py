@@ -7,16 +7,21 @@ import shutil
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eval import charts
 from eval.baseline import RESULTS_FORMAT, Baseline, Change
-from eval.metrics import COUNTS, METRICS, Metric, Summary
-from eval.records import QuestionRecord
+from eval.metrics import (
+    COUNTS,
+    METRICS,
+    Metric,
+    Summary,
+    summarise,
+    summarise_by_category,
+    summarise_by_split,
+)
+from eval.records import EvalRun, QuestionRecord
 from eval.thresholds import Check
-
-if TYPE_CHECKING:  # the runner imports this module
-    from eval.runner import EvalRun
 
 LABEL_WIDTH = 28
 FAMILY_TITLES = {"retrieval": "retrieval", "answers": "answers", "citations": "citations",
@@ -152,32 +157,33 @@ def format_changes(changes: Sequence[Change], path: Path) -> str:
 def write_all(run: EvalRun, out_dir: Path, checks: Sequence[Check],
               baseline: Baseline | None, changes: Sequence[Change] | None) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    overall, by_category = run.overall, run.by_category
+    overall = summarise(run.records)
+    by_category, by_split = summarise_by_category(run.records), summarise_by_split(run.records)
     results = out_dir / "results.json"
-    results.write_text(json.dumps(results_json(run, overall, by_category, checks, baseline,
-                                               changes), indent=2, ensure_ascii=False),
+    results.write_text(json.dumps(results_json(run, overall, by_category, by_split, checks,
+                                               baseline, changes), indent=2, ensure_ascii=False),
                        encoding="utf-8")
     pngs = [charts.metrics_by_category(overall, by_category, run.top_k, run.answerer,
                                        out_dir / "metrics_by_category.png",
-                                       by_split=run.by_split),
+                                       by_split=by_split),
             charts.latency(run.records, out_dir / "latency.png")]
     if changes is not None and baseline is not None:
         pngs.append(charts.baseline_change(changes, baseline.path, run.top_k,
                                             out_dir / "baseline_change.png"))
     md = out_dir / "report.md"
-    md.write_text(markdown(run, overall, by_category, checks, baseline, changes, pngs),
-                  encoding="utf-8")
+    md.write_text(markdown(run, overall, by_category, by_split, checks, baseline, changes,
+                           pngs), encoding="utf-8")
     return [results, md, *pngs]
 
 
 def results_json(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
-                 checks: Sequence[Check], baseline: Baseline | None,
-                 changes: Sequence[Change] | None) -> dict[str, Any]:
+                 by_split: dict[str, Summary], checks: Sequence[Check],
+                 baseline: Baseline | None, changes: Sequence[Change] | None) -> dict[str, Any]:
     return {
         "format": RESULTS_FORMAT,
         "meta": run.meta | {"judge": run.judge_status},
         "warnings": run.warnings,
-        "summary": {"overall": overall, "by_split": run.by_split, "by_category": by_category},
+        "summary": {"overall": overall, "by_split": by_split, "by_category": by_category},
         "metrics": {key: {"label": m.label, "family": m.family, "kind": m.kind,
                           "higher_is_better": m.higher_is_better}
                     for key, m in METRICS.items()},
@@ -192,18 +198,18 @@ def results_json(run: EvalRun, overall: Summary, by_category: dict[str, Summary]
 
 
 def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
-             checks: Sequence[Check], baseline: Baseline | None,
+             by_split: dict[str, Summary], checks: Sequence[Check], baseline: Baseline | None,
              changes: Sequence[Change] | None, pngs: Sequence[Path]) -> str:
     meta = run.meta
     judged = overall.get("faithfulness") is not None or overall.get("judge_errors") is not None
     out = ["# Eval report", ""]
     if meta:
         sets = meta.get("eval_sets") or [meta.get("eval_set")]
-        by_split = meta.get("questions_by_split") or {}
+        counts = meta.get("questions_by_split") or {}
         out += [f"- started {meta.get('started_at')}, took {meta.get('duration_s')} s",
                 f"- set: {', '.join(f'`{s}`' for s in sets)} ({meta.get('questions_run')} of "
                 f"{meta.get('questions_in_set')} questions"
-                + "".join(f"; {n} {split}" for split, n in by_split.items()) + ")",
+                + "".join(f"; {n} {split}" for split, n in counts.items()) + ")",
                 f"- answerer: {run.answerer}"
                 + (f" ({meta['llm_model']})" if meta.get("llm_model") else "")
                 + f", top-k {run.top_k}, embeddings {meta.get('embedding_model')}, "
@@ -212,7 +218,7 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
     out += [f"- faithfulness judge: {run.judge_status}", ""]
 
     out += ["## Results", ""]
-    shown = columns(overall, by_category, run.by_split)
+    shown = columns(overall, by_category, by_split)
     names = [name for name, _ in shown]
     summaries = [summary for _, summary in shown]
     out.append("| metric | " + " | ".join(names) + " |")
@@ -227,7 +233,7 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
                        + " | ".join(fmt(s.get(key), metric.kind) for s in summaries) + " |")
     out += ["", "Rates are 0-1; times are milliseconds; '-' means not measured for that group "
             "(e.g. hit rate on unanswerable questions). Definitions: eval/README.md.", ""]
-    if len(run.by_split) > 1:
+    if len(by_split) > 1:
         out += ["`dev` and `heldout` are the two splits of the set: tuning reads dev only, "
                 "heldout checks that what was tuned carries over. Thresholds apply to "
                 "`overall`.", ""]
@@ -252,7 +258,7 @@ def markdown(run: EvalRun, overall: Summary, by_category: dict[str, Summary],
     out += ["## Charts", ""] + [f"![{p.stem}]({p.name})" for p in pngs] + [""]
     if run.warnings:
         out += ["## Warnings", ""] + [f"- {w}" for w in run.warnings] + [""]
-    out += _failures(run.records, run.top_k, show_split=len(run.by_split) > 1)
+    out += _failures(run.records, run.top_k, show_split=len(by_split) > 1)
     return "\n".join(out)
 
 

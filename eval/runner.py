@@ -12,10 +12,8 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from tqdm import tqdm
 
@@ -23,14 +21,8 @@ from eval import baseline as baseline_mod
 from eval import report
 from eval.dataset import DEFAULT_SETS, DatasetError, EvalItem, load_sets, set_fingerprint
 from eval.judge import Judge, judge_unavailable
-from eval.metrics import (
-    Summary,
-    score_question,
-    summarise,
-    summarise_by_category,
-    summarise_by_split,
-)
-from eval.records import QuestionRecord
+from eval.metrics import score_question, summarise, summarise_by_category, summarise_by_split
+from eval.records import EvalRun, QuestionRecord
 from eval.thresholds import BY_NAME, ThresholdFileError, check, load_threshold_file
 from rag.schemas import Citation
 from rag.service import RagService
@@ -41,28 +33,6 @@ DEFAULT_OUT_ROOT = PROJECT_DIR / "eval" / "out"
 
 class SetupError(Exception):
     """The run cannot start; printed as one line, exit code 2."""
-
-
-@dataclass
-class EvalRun:
-    records: list[QuestionRecord]
-    top_k: int
-    answerer: str
-    judge_status: str = "not run (pass --judge)"
-    meta: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def overall(self) -> Summary:
-        return summarise(self.records)
-
-    @property
-    def by_category(self) -> dict[str, Summary]:
-        return summarise_by_category(self.records)
-
-    @property
-    def by_split(self) -> dict[str, Summary]:
-        return summarise_by_split(self.records)
 
 
 def select(items: Sequence[EvalItem], limit: int | None) -> list[EvalItem]:
@@ -189,7 +159,7 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
     if baseline:
         run.warnings += baseline_mod.comparability_warnings(run.meta, baseline)
 
-    overall = run.overall
+    overall = summarise(run.records)
     checks = check(overall, limits)
     changes = baseline_mod.compare(overall, baseline) if baseline else None
     out_dir = out_dir or _default_out_dir(started)
@@ -197,8 +167,8 @@ def _cli(args: argparse.Namespace, settings: Settings) -> int:
     if not args.out:
         _point_latest(out_dir)
 
-    print(report.format_table(overall, run.by_category, run.top_k, run.judge_status,
-                              by_split=run.by_split))
+    print(report.format_table(overall, summarise_by_category(run.records), run.top_k,
+                              run.judge_status, by_split=summarise_by_split(run.records)))
     if changes is not None and baseline is not None:
         print()
         print(report.format_changes(changes, baseline.path))

@@ -8,8 +8,7 @@ from pathlib import Path
 from eval import report
 from eval.baseline import Baseline, compare, load_baseline
 from eval.metrics import score_question, summarise, summarise_by_category, summarise_by_split
-from eval.records import QuestionRecord, SentenceVerdict
-from eval.runner import EvalRun
+from eval.records import EvalRun, QuestionRecord, SentenceVerdict
 from eval.thresholds import check
 from tests.eval.helpers import passage, record
 
@@ -37,8 +36,10 @@ def sample_run() -> EvalRun:
 
 def test_table_lists_every_metric_per_split_and_category_and_splits_when_narrow() -> None:
     run = sample_run()
-    table = report.format_table(run.overall, run.by_category, 4, run.judge_status,
-                                max_width=200, by_split=run.by_split)
+    overall, by_category = summarise(run.records), summarise_by_category(run.records)
+    by_split = summarise_by_split(run.records)
+    table = report.format_table(overall, by_category, 4, run.judge_status,
+                                max_width=200, by_split=by_split)
     lines = table.splitlines()
     assert lines[0].split() == ["overall", "dev", "heldout", "single", "unanswerable", "event"]
     assert lines[1].split() == ["article", "disambiguation"]
@@ -50,13 +51,13 @@ def test_table_lists_every_metric_per_split_and_category_and_splits_when_narrow(
     assert recall[2:] == ["1.000", "-", "1.000", "-", "1.000", "-"]
     wrong = next(line for line in lines if "wrong refusal rate" in line).split()
     assert wrong[3:] == ["0.000", "0.000", "-", "0.000", "-", "0.000"]
-    narrow = report.format_table(run.overall, run.by_category, 4, run.judge_status,
-                                 max_width=60, by_split=run.by_split)
+    narrow = report.format_table(overall, by_category, 4, run.judge_status,
+                                 max_width=60, by_split=by_split)
     assert narrow.count("overall") == 3  # more blocks, overall repeated for reference
     assert all(len(line) <= 60 for line in narrow.splitlines())
     # one split only: its column would repeat overall, so there is none
-    single = report.format_table(run.overall, run.by_category, 4, run.judge_status,
-                                 max_width=200, by_split={"dev": run.overall})
+    single = report.format_table(overall, by_category, 4, run.judge_status,
+                                 max_width=200, by_split={"dev": overall})
     assert single.splitlines()[0].split() == ["overall", "single", "unanswerable", "event"]
 
 
@@ -64,14 +65,15 @@ def test_a_run_without_judge_says_so() -> None:
     run = sample_run()
     for r in run.records:
         r.judge = None
-    table = report.format_table(run.overall, run.by_category, 4, "not run (pass --judge)")
+    table = report.format_table(summarise(run.records), summarise_by_category(run.records), 4,
+                                "not run (pass --judge)")
     assert "faithfulness (judge): not run (pass --judge)" in table
     assert "faithful answers" not in table
 
 
 def test_files_are_written_and_well_formed(tmp_path: Path) -> None:
     run = sample_run()
-    checks = check(run.overall, {"min_hit_rate": 0.9, "min_refusal_recall": 1.0})
+    checks = check(summarise(run.records), {"min_hit_rate": 0.9, "min_refusal_recall": 1.0})
     first = report.write_all(run, tmp_path / "first", checks, None, None)
     assert [p.name for p in first] == ["results.json", "report.md", "metrics_by_category.png",
                                        "latency.png"]

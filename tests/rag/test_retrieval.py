@@ -140,7 +140,7 @@ def test_a_llama_index_query_engine_runs_on_our_retriever(corpus_service: RagSer
     from rag.retrieval.llama import ArticleRetriever
 
     # NoText: retrieval only, so the placeholder LLM is never called.
-    engine = RetrieverQueryEngine(ArticleRetriever(corpus_service, top_k=3),
+    engine = RetrieverQueryEngine(ArticleRetriever(corpus_service.retriever, top_k=3),
                                   NoText(llm=MockLLM()))
     response = engine.query("What did Havasi tell reporters?")
     nodes = response.source_nodes
