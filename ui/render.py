@@ -19,6 +19,7 @@ from rag.schemas import Answer, Citation, DocumentInfo, Passage
 
 CONTEXT_CHARS = 220  # article text shown on each side of a cited span
 UNSUPPORTED_TITLE = "not supported by the cited passages"
+ANSWER_VALUE_TITLE = "the short answer"
 _BLANK_LINES = re.compile(r"\n\s*\n")
 
 EMPTY_SOURCES = (
@@ -149,17 +150,46 @@ def passage_window(text: str, start: int, end: int,
     return before, text[start:end], after
 
 
+def answer_value(citation: Citation) -> tuple[int, int] | None:
+    """Where the short answer (answer_start, answer_end) lies in `citation.text`, or None
+    when the citation has none, or offsets that are empty or not inside its [start, end)."""
+    lo, hi = citation.answer_start, citation.answer_end
+    if lo is None or hi is None or not citation.start <= lo < hi <= citation.end:
+        return None
+    if hi - citation.start > len(citation.text):  # the span's offsets disagree with its text
+        return None
+    return lo - citation.start, hi - citation.start
+
+
 def render_passage(citation: Citation, article: str | None) -> str:
-    """The cited span in <mark>, inside its surrounding article text.
+    """The cited span in <mark>, inside its surrounding article text; the short answer the
+    citation points at (answer_start, answer_end) in its own <mark class="answer-value">
+    inside it.
 
     When the article's text is gone (deleted since) or no longer matches the offsets
-    (re-ingested with other content), only the passage as cited is shown.
+    (re-ingested with other content), only the passage as cited is shown, with its short
+    answer still marked: the offsets and the text come from the same answer.
     """
     if article is None or article[citation.start:citation.end] != citation.text:
-        return f'<p class="src-passage"><mark>{html.escape(citation.text)}</mark></p>'
-    before, span, after = passage_window(article, citation.start, citation.end)
-    return (f'<p class="src-passage">{_paragraphs(before)}<mark>{_paragraphs(span)}</mark>'
-            f"{_paragraphs(after)}</p>")
+        return f'<p class="src-passage"><mark>{_span(citation, html.escape)}</mark></p>'
+    before, _, after = passage_window(article, citation.start, citation.end)
+    return (f'<p class="src-passage">{_paragraphs(before)}<mark>{_span(citation, _paragraphs)}'
+            f"</mark>{_paragraphs(after)}</p>")
+
+
+def _span(citation: Citation, escape: Callable[[str], str]) -> str:
+    """The cited text, escaped, its short answer (if any) in <mark class="answer-value">.
+
+    The offsets index the raw text: it is cut first, and each piece escaped apart, so no
+    cut falls inside an entity and no markup of the article can reach the page.
+    """
+    text = citation.text
+    value = answer_value(citation)
+    if value is None:
+        return escape(text)
+    lo, hi = value
+    return (f'{escape(text[:lo])}<mark class="answer-value" title="{ANSWER_VALUE_TITLE}">'
+            f"{escape(text[lo:hi])}</mark>{escape(text[hi:])}")
 
 
 def _paragraphs(text: str) -> str:

@@ -75,6 +75,11 @@ a.cite:hover, a.cite:focus { background: #4f46e5; color: #fff !important; }
   color: var(--body-text-color-subdued); }
 .src-passage mark { background: #fde68a; color: #1f2937; padding: .05em .1em;
   border-radius: 3px; }
+/* the short answer inside the cited span (citation answer_start/answer_end): a deeper amber
+   with an underline and bold, so it stands apart from the span's own highlight even without
+   colour; both colours are set, so it reads the same on the light and the dark theme */
+.src-passage mark.answer-value { background: #f59e0b; color: #111827; font-weight: 600;
+  padding: 0 .12em; box-shadow: inset 0 -2px 0 #b45309; }
 
 /* documents tab (the table's cells default to the monospace font) */
 #docs-table td, #docs-table th, #docs-table td *, #docs-table th * { font-family: var(--font); }

@@ -157,13 +157,27 @@ def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
         first = answer.citations[0]
         expect(marker).to_have_attribute("href", f"#src-1-{first.n}")
         card = page.locator(f"#sources-panel #src-1-{first.n}")
-        expect(card.locator("mark")).to_have_text(first.text)
+        expect(card.locator(".src-passage > mark")).to_have_text(first.text)
         expect(card).to_contain_text(first.source)
         expect(card).to_contain_text(f"score {first.score:.2f}")
         marker.click()  # the marker takes the reader to its card
         expect(card).to_be_in_viewport()
         assert page.url.endswith(f"#src-1-{first.n}")
         steps.done("marker -> highlighted source card")
+
+        # The example's answer starts with its short answer (Beijing), which the card marks
+        # inside the cited span.
+        valued = [c for c in answer.citations if c.answer_start is not None]
+        assert valued, f"no short answer in the example's answer: {answer.answer!r}"
+        value = valued[0].text[valued[0].answer_start - valued[0].start:
+                               valued[0].answer_end - valued[0].start]
+        marked = page.locator(f"#sources-panel #src-1-{valued[0].n} .src-passage > mark"
+                              " > mark.answer-value")
+        expect(marked).to_be_visible()
+        expect(marked).to_have_text(value)
+        assert value and value in answer.answer
+        expect(page.locator("#chat .answer").first).to_contain_text(value)
+        steps.done("short answer marked in its card")
 
         # A follow-up is asked with the conversation so far.
         ask(page, FOLLOW_UP)

@@ -89,6 +89,90 @@ def test_passage_falls_back_to_the_cited_text_when_the_article_changed_or_is_gon
         assert re.search(r"<mark>(.*?)</mark>", html).group(1) == SPAN
 
 
+VALUE = re.compile(r'<mark class="answer-value" title="the short answer">(.*?)</mark>')
+
+
+def with_value(cit: Citation, article: str, value: str) -> Citation:
+    """`cit` with its short answer at the first `value` inside its span of `article`."""
+    lo = article.index(value, cit.start)
+    return cit.model_copy(update={"answer_start": lo, "answer_end": lo + len(value)})
+
+
+def test_the_short_answer_is_marked_inside_the_cited_span() -> None:
+    cit = with_value(citation(), ARTICLE, "Beijing")  # the span's Beijing, not the one before
+    html = render.render_passage(cit, ARTICLE)
+    assert VALUE.findall(html) == ["Beijing"]
+    assert html == ('<p class="src-passage">Orban flew to Beijing on Monday. <mark>The two '
+                    'leaders met in <mark class="answer-value" title="the short answer">Beijing'
+                    "</mark> ahead of the Belt and Road Forum.</mark> Talks &lt;lasted&gt; two "
+                    "hours &amp; ended &quot;warmly&quot;.</p>")
+
+
+def test_the_short_answer_and_the_text_around_it_are_escaped() -> None:
+    article = 'Intro <i>x</i>. Paid <b>"£5 & 6"</b> to <script>alert(1)</script> & co. Outro.'
+    span = 'Paid <b>"£5 & 6"</b> to <script>alert(1)</script> & co.'
+    start = article.index(span)
+    cit = Citation(n=1, source="a.txt", doc_id="d", chunk_id="d:0", text=span, start=start,
+                   end=start + len(span), score=0.5)
+    cit = with_value(cit, article, '"£5 & 6"</b> to <script>')
+    for shown in (article, None):  # in its context, and the passage alone
+        html = render.render_passage(cit, shown)
+        assert VALUE.findall(html) == ["&quot;£5 &amp; 6&quot;&lt;/b&gt; to &lt;script&gt;"]
+        assert "Paid &lt;b&gt;<mark class" in html and "alert(1)&lt;/script&gt; &amp; co." in html
+        assert not re.search(r"<(?!/?mark\b|/?p\b)", html)  # no other tag reached the page
+        assert html.count("<mark") == html.count("</mark>") == 2
+    assert "Intro &lt;i&gt;x&lt;/i&gt;." in render.render_passage(cit, article)
+
+
+def test_the_short_answer_is_marked_when_only_the_cited_text_is_left() -> None:
+    cit = with_value(citation(), ARTICLE, "Belt and Road Forum")
+    html = render.render_passage(cit, None)
+    assert html == ('<p class="src-passage"><mark>The two leaders met in Beijing ahead of the '
+                    '<mark class="answer-value" title="the short answer">Belt and Road Forum'
+                    "</mark>.</mark></p>")
+
+
+def test_the_short_answer_may_be_the_whole_span_or_touch_its_ends() -> None:
+    cit = citation()
+    for lo, hi in ((cit.start, cit.end), (cit.start, cit.start + 3), (cit.end - 6, cit.end)):
+        marked = cit.model_copy(update={"answer_start": lo, "answer_end": hi})
+        assert VALUE.findall(render.render_passage(marked, ARTICLE)) == [ARTICLE[lo:hi]]
+
+
+def test_no_short_answer_mark_without_offsets_or_with_offsets_outside_the_span() -> None:
+    cit = citation()
+    plain = render.render_passage(cit, ARTICLE)
+    outside = [(None, None), (cit.start, None), (None, cit.end),  # null
+               (ARTICLE.index("Beijing"), ARTICLE.index("Beijing") + 7),  # before the span
+               (cit.end, cit.end + 6), (cit.start - 1, cit.start + 3),  # after, straddling
+               (cit.end - 3, cit.end + 1), (cit.start + 4, cit.start + 4),  # straddling, empty
+               (cit.start + 9, cit.start + 4), (-5, 3)]  # reversed, negative
+    for lo, hi in outside:
+        odd = cit.model_copy(update={"answer_start": lo, "answer_end": hi})
+        for article in (ARTICLE, None):
+            html = render.render_passage(odd, article)
+            assert "answer-value" not in html and html.count("<mark>") == 1, (lo, hi)
+        assert render.render_passage(odd, ARTICLE) == plain
+        assert render.render_source_card(odd, 1, ARTICLE) == render.render_source_card(
+            cit, 1, ARTICLE)
+
+
+def test_a_citation_without_a_short_answer_renders_as_before() -> None:
+    assert render.render_passage(citation(), ARTICLE) == (
+        '<p class="src-passage">Orban flew to Beijing on Monday. <mark>The two leaders met in '
+        "Beijing ahead of the Belt and Road Forum.</mark> Talks &lt;lasted&gt; two hours &amp; "
+        "ended &quot;warmly&quot;.</p>")
+
+
+def test_the_source_card_carries_the_short_answer_mark() -> None:
+    cit = with_value(citation(n=2), ARTICLE, "Beijing")
+    card = render.render_source_card(cit, 3, ARTICLE, title="<b>T</b>")
+    assert VALUE.findall(card) == ["Beijing"] and 'id="src-3-2"' in card
+    group = render.render_sources_group(answer("Beijing: they met there. [2]", [cit]), "Where?",
+                                        3, lambda _: ARTICLE)
+    assert VALUE.findall(group) == ["Beijing"]
+
+
 def test_answer_links_each_marker_to_its_card() -> None:
     ans = answer("They met in Beijing. [1] It was before the forum. [2]",
                  [citation(1), citation(2, doc_id="d4", source="004.txt")])
