@@ -6,10 +6,12 @@ API answers without waiting for Gradio's import.
 
 from __future__ import annotations
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
+from starlette.routing import Route
 
-from rag.api.deps import require_api_key
 from rag.api.errors import install_error_handlers
+from rag.api.guard import ApiGuard
+from rag.api.openapi import state_the_settings
 from rag.api.routes import ask, documents, health, openai_compat
 from rag.api.ui_gate import ChatBuilder, UiGate
 from rag.service import RagService
@@ -35,11 +37,19 @@ def create_app(settings: Settings, service: RagService | None = None,
     app.state.service = service
     app.state.ui = gate
     install_error_handlers(app)
-    app.include_router(health.router)
-    for router in (ask.router, documents.router, openai_compat.router):
-        app.include_router(router, dependencies=[Depends(require_api_key)])
+    routers = (health.router, ask.router, documents.router, openai_compat.router)
+    for router in routers:
+        app.include_router(router)
+    # Every API route, by its full path: the app's own (/openapi.json, /docs ...) and the
+    # routers' (which newer FastAPI keeps apart from app.router.routes).
+    api_routes = [r for r in app.router.routes if isinstance(r, Route)] + \
+        [r for router in routers for r in router.routes]
     if gate:  # mounted last: the API routes above take precedence over "/"
         app.mount("/", gate)
+    # The API key, the size of a body and the API's 404/405, checked before a body is read.
+    app.add_middleware(ApiGuard, routes=api_routes, api_key=service.settings.api_key,
+                       max_upload_mb=service.settings.max_upload_mb)
+    state_the_settings(app, service)
     return app
 
 

@@ -38,8 +38,11 @@ class UnauthorizedError(RagError):
 
 
 class QuestionTooLongError(RagError):
+    """422 (not 413): the schema states the limit, and a request outside its schema is a
+    422 like any other."""
+
     code = "question_too_long"
-    status = 413
+    status = 422
 
 
 class UploadTooLargeError(RagError):
@@ -89,6 +92,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8, a broken
+            # form): a 422 like the JSON syntax errors it reports as validation errors
+            return JSONResponse(error_body(InvalidRequestError.code, "the request body cannot "
+                                           "be parsed"), InvalidRequestError.status)
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(
             exc.status_code, "http_error")
         return JSONResponse(error_body(code, str(exc.detail)), exc.status_code,

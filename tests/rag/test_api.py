@@ -98,14 +98,16 @@ def test_non_json_body_is_422(client: TestClient) -> None:
     assert_error(r, 422, "invalid_request")
 
 
-def test_question_over_the_limit_is_413(client: TestClient) -> None:
-    assert_error(client.post("/v1/ask", json={"question": "why " * 1000}), 413,
+def test_question_over_the_limit_is_422(client: TestClient) -> None:
+    assert_error(client.post("/v1/ask", json={"question": "why " * 1000}), 422,
                  "question_too_long", "RAG_MAX_QUESTION_CHARS")
 
 
 def test_unknown_route_and_document_are_404(client: TestClient) -> None:
     assert_error(client.get("/v1/nothing"), 404, "not_found")
-    assert_error(client.delete("/v1/documents/doesnotexist"), 404, "document_not_found")
+    assert_error(client.delete("/v1/documents/0123456789abcdef"), 404, "document_not_found")
+    assert_error(client.delete("/v1/documents/doesnotexist"), 422, "invalid_request",
+                 "doc_id")  # not an id at all
 
 
 def test_unexpected_failure_is_500_json_without_trace(

@@ -74,7 +74,7 @@ def test_openai_client_streaming_with_history(base_url: str) -> None:
     assert last.choices[0].finish_reason == "stop" and last.model_extra["citations"]
 
 
-def test_chat_completions_rejects_a_last_message_that_is_not_a_question(base_url: str) -> None:
+def test_chat_completions_rejects_messages_without_a_question(base_url: str) -> None:
     r = httpx.post(f"{base_url}/v1/chat/completions", timeout=30,
                    json={"model": "rag", "messages": [{"role": "assistant", "content": "hi"}]})
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"

@@ -7,8 +7,14 @@ from collections.abc import Iterator
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
-from rag.api.deps import ServiceDep, check_question_length
-from rag.api.models import AskRequest, SearchRequest, SearchResponse
+from rag.api.deps import ServiceDep, question_text
+from rag.api.models import (
+    BODY_TOO_LARGE,
+    AskRequest,
+    SearchRequest,
+    SearchResponse,
+    error_responses,
+)
 from rag.api.routes.sse import primed_stream, sse
 from rag.schemas import Answer
 
@@ -19,12 +25,13 @@ router = APIRouter(prefix="/v1", tags=["questions"])
              responses={200: {"content": {"text/event-stream": {}},
                               "description": "JSON, or with stream=true server-sent events: "
                               "`delta` events with answer text, then one `done` event with "
-                              "the whole answer, citations and timings."}})
+                              "the whole answer, citations and timings."},
+                        **error_responses(BODY_TOO_LARGE)})
 def ask(req: AskRequest, service: ServiceDep) -> Answer | StreamingResponse:
-    check_question_length(service, req.question)
+    question = question_text(service, req.question)
     if not req.stream:
-        return service.ask(req.question, req.top_k, req.history, req.answerer)
-    events = service.ask_stream(req.question, req.top_k, req.history, req.answerer)
+        return service.ask(question, req.top_k, req.history, req.answerer)
+    events = service.ask_stream(question, req.top_k, req.history, req.answerer)
     return primed_stream(_answer_frames(events))
 
 
@@ -36,7 +43,8 @@ def _answer_frames(events: Iterator[object]) -> Iterator[str]:
             yield sse({"text": event.text}, event="delta")  # type: ignore[attr-defined]
 
 
-@router.post("/search", response_model=SearchResponse)
+@router.post("/search", response_model=SearchResponse,
+             responses=error_responses(BODY_TOO_LARGE))
 def search(req: SearchRequest, service: ServiceDep) -> SearchResponse:
-    check_question_length(service, req.query)
-    return SearchResponse(results=service.search(req.query, req.top_k))
+    return SearchResponse(results=service.search(question_text(service, req.query),
+                                                  req.top_k))

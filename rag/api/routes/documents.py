@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Path, UploadFile
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from rag.api.deps import ServiceDep
 from rag.api.errors import DocumentNotFoundError, UploadTooLargeError
+from rag.api.models import error_responses
 from rag.schemas import DocumentInfo
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 _READ_BLOCK = 1 << 20
+# What ingest/loaders.py's doc_id_for makes: 16 lowercase hex digits. Anything else is
+# refused with 422 before the store (or a lock file's name) sees it.
+DocId = Annotated[str, Path(pattern="^[0-9a-f]{16}$", examples=["3f2a9c1b7d4e5f60"])]
+# Any bytes: `format: binary` (beside 3.1's contentMediaType) tells clients and fuzzers so.
+Upload = Annotated[UploadFile, WithJsonSchema(
+    {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"})]
 
 
 @router.get("")
@@ -21,21 +29,20 @@ def list_documents(service: ServiceDep) -> dict[str, list[DocumentInfo]]:
     return {"documents": service.documents()}
 
 
-@router.post("", responses={413: {"description": "a file is over RAG_MAX_UPLOAD_MB"}})
-async def upload_documents(request: Request, files: Annotated[list[UploadFile], File()],
+@router.post("", responses=error_responses(
+    {413: "a file is over RAG_MAX_UPLOAD_MB, or the request over it plus 1 MB"}))
+async def upload_documents(files: Annotated[list[Upload], File(min_length=1)],
                            service: ServiceDep) -> dict[str, Any]:
-    """Ingest the uploaded files at once; bad files are skipped with a reason each."""
+    """Ingest the uploaded files at once; bad files are skipped with a reason each. The
+    request as a whole is bounded before it is read (rag/api/guard.py), each file here."""
     limit = int(service.settings.max_upload_mb * 1_000_000)
-    declared = int(request.headers.get("content-length") or 0)
-    if declared > limit * max(1, len(files)) + 1_000_000:
-        raise _too_large(declared, limit)
     uploads = [(f.filename or "upload", await _read_capped(f, limit)) for f in files]
     report = await run_in_threadpool(service.ingest_uploads, uploads)
     return report.as_dict()
 
 
-@router.delete("/{doc_id}", responses={404: {"description": "no such document"}})
-def delete_document(doc_id: str, service: ServiceDep) -> dict[str, str]:
+@router.delete("/{doc_id}", responses=error_responses({404: "no such document"}))
+def delete_document(doc_id: DocId, service: ServiceDep) -> dict[str, str]:
     if not service.delete_document(doc_id):
         raise DocumentNotFoundError(f"no document with id '{doc_id}'")
     return {"deleted": doc_id}
@@ -47,11 +54,10 @@ async def _read_capped(upload: UploadFile, limit: int) -> bytes:
     while chunk := await upload.read(_READ_BLOCK):
         data += chunk
         if len(data) > limit:
-            raise _too_large(len(data), limit, upload.filename)
+            raise _too_large(limit, upload.filename)
     return bytes(data)
 
 
-def _too_large(size: int, limit: int, name: str | None = None) -> UploadTooLargeError:
-    what = f"'{name}'" if name else "the upload"
-    return UploadTooLargeError(f"{what} is over the {limit / 1e6:.1f} MB limit "
+def _too_large(limit: int, name: str | None) -> UploadTooLargeError:
+    return UploadTooLargeError(f"'{name or 'upload'}' is over the {limit / 1e6:.1f} MB limit "
                                "(RAG_MAX_UPLOAD_MB)")

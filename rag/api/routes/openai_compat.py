@@ -1,8 +1,9 @@
 """POST /v1/chat/completions: the bot behind OpenAI's chat protocol.
 
-The last user message is the question, earlier user/assistant messages are the
-history. The answer keeps its [n] markers; `citations` rides along as an extra
-field (on the response, and on the last chunk of a stream).
+The last user message with text is the question, the user/assistant messages before it
+are the history (later messages, and system/developer/tool ones, are not read). The
+answer keeps its [n] markers; `citations` rides along as an extra field (on the
+response, and on the last chunk of a stream).
 """
 
 from __future__ import annotations
@@ -15,20 +16,23 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from rag.api.deps import ServiceDep, check_question_length
-from rag.api.errors import InvalidRequestError
-from rag.api.models import ChatCompletionRequest
+from rag.api.deps import ServiceDep, question_text
+from rag.api.models import BODY_TOO_LARGE, ChatCompletionRequest, error_responses
 from rag.api.routes.sse import primed_stream, sse
 from rag.schemas import Answer, Turn
+from rag.service import RagService
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 
 
-@router.post("/chat/completions")
+@router.post("/chat/completions", responses={
+    200: {"content": {"text/event-stream": {}},
+          "description": "A chat.completion, or with stream=true server-sent "
+          "chat.completion.chunk events ending with `data: [DONE]`."},
+    **error_responses(BODY_TOO_LARGE)})
 def chat_completions(req: ChatCompletionRequest,
                      service: ServiceDep) -> Any:
-    question, history = _split_messages(req)
-    check_question_length(service, question)
+    question, history = _split_messages(req, service)
     meta = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
             "model": req.model}
     if req.stream:
@@ -41,14 +45,13 @@ def chat_completions(req: ChatCompletionRequest,
             **_extras(answer)}
 
 
-def _split_messages(req: ChatCompletionRequest) -> tuple[str, list[Turn]]:
-    last = req.messages[-1]
-    if last.role != "user" or not last.text().strip():
-        raise InvalidRequestError(
-            "the last message must be a non-empty user message (the question)")
-    history = [Turn(role=m.role, content=m.text()) for m in req.messages[:-1]  # type: ignore[arg-type]
+def _split_messages(req: ChatCompletionRequest,
+                    service: RagService) -> tuple[str, list[Turn]]:
+    at = req.question_at()
+    assert at is not None  # the model refuses messages without a question
+    history = [Turn(role=m.role, content=m.text()) for m in req.messages[:at]  # type: ignore[arg-type]
                if m.role in ("user", "assistant")]
-    return last.text().strip(), history
+    return question_text(service, req.messages[at].text()), history
 
 
 def _extras(answer: Answer) -> dict[str, Any]:
