@@ -1,115 +1,199 @@
-"""What each answering mechanism adds: the eval set run with one mechanism switched off at a
-time, both splits, embedded defaults (extractive answerer, the default top-k).
+"""What each answering mechanism adds: every eval question of both corpora run with one
+mechanism switched off at a time, embedded defaults (extractive answerer, the default top-k).
 
     .venv/bin/python bench/ablation.py
 
-Writes bench/out/ablation.json and ablation.md. Mechanisms:
-- hybrid: BM25 fused with dense retrieval (off: dense only);
-- parts: questions in several parts answered part by part (off: as one question);
+Corpora: the sample articles (data/articles; eval/data/articles_qa.jsonl and
+articles_qa_heldout.jsonl) and the BBC articles (../shared/corpus-bbc/*.txt;
+eval/data/bbc_qa.jsonl and bbc_qa_heldout.jsonl), skipped with a message where absent. Each is
+ingested once, into an index of its own in a temporary folder; every row opens a service on
+that index. Mechanisms are turned off through the service, never by patching module globals:
+the reader's switches (RagService(settings, reader=Switches(...)), rag/answering/extractive.py)
+and the retrieval setting (RAG_RETRIEVAL=dense):
+
+- fitted weights: features weighed by the weights fitted on dev (off: every feature alike);
+- gates: only a sentence holding what is asked may answer (off: any sentence may);
+- short answer: the answer starts with the entity found (off: the quoted sentences alone);
+- beside sentences: the sentences just past a retrieved passage's ends are read too;
+- parts: a question in several parts answered part by part (off: as one question);
 - follow-ups: a follow-up read with the question it continues (off: read alone);
-- refusal checks: grounding (names and topic words near the quote) and answer types
-  (off: any sentence above the score floor may answer);
+- hybrid retrieval: BM25 fused with dense retrieval (off: dense only);
 - in-context sentence vectors: each sentence's vector read in its chunk at ingest (off: each
-  sentence embedded alone at question time).
+  sentence embedded alone at question time). There is no switch for it: the row sets the
+  extractive answerer's `_in_context` to None on its own service.
+
+Writes bench/out/ablation.json (every summary, per corpus, row and split, with categories)
+and bench/out/ablation.md (the tables). Progress goes to stderr.
 """
 
 from __future__ import annotations
 
-import contextlib
+import argparse
+import hashlib
 import json
+import subprocess
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import pytest
+from common import say
 
 import rag  # noqa: F401  (offline mode)
-from eval.dataset import DEFAULT_SETS, load_sets
+from eval.dataset import load_sets
 from eval.metrics import summarise, summarise_by_category, summarise_by_split
-from eval.runner import run_eval
+from eval.records import QuestionRecord
+from eval.runner import run_eval, select
+from rag.answering.extractive import Switches
 from rag.service import RagService
 from rag.settings import PROJECT_DIR, load_settings
 
 OUT = PROJECT_DIR / "bench" / "out"
-SHOWN = ("hit_rate", "mrr", "accuracy", "citation_precision", "refusal_recall",
-         "wrong_refusal_rate")
+DATA = PROJECT_DIR / "eval" / "data"
+BBC_DIR = PROJECT_DIR.parent / "shared" / "corpus-bbc"
+SHOWN = ("accuracy", "citation_precision", "refusal_recall", "wrong_refusal_rate")
+HEADERS = ("accuracy", "citation precision", "refusal recall", "wrong refusals",
+           "parts acc", "follow-up acc")
+PART_CATEGORIES = ("multi_article", "two_part")  # a question in several parts
+SPLITS = ("overall", "dev", "heldout")
 
 
-def _without_hybrid(service: RagService, mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(service.retriever, "fusion", "dense")
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    paths: Callable[[], list[Path]]  # the files or folders to ingest
+    sets: tuple[Path, ...]  # dev, then held-out
+    where: Path  # what must exist
 
 
-def _without_parts(service: RagService, mp: pytest.MonkeyPatch) -> None:
-    for module in ("rag.service", "rag.answering.extractive"):
-        mp.setattr(f"{module}.split_question", lambda question: [question])
+@dataclass(frozen=True)
+class Row:
+    reader: Switches = field(default_factory=Switches)
+    retrieval: str = "hybrid"
+    in_context: bool = True
 
 
-def _without_follow_ups(service: RagService, mp: pytest.MonkeyPatch) -> None:
-    mp.setattr("rag.conversation.refers_back", lambda question: False)
+CORPORA = (
+    Corpus("sample articles", lambda: [PROJECT_DIR / "data" / "articles"],
+           (DATA / "articles_qa.jsonl", DATA / "articles_qa_heldout.jsonl"),
+           PROJECT_DIR / "data" / "articles"),
+    Corpus("BBC", lambda: sorted(BBC_DIR.glob("*.txt")),
+           (DATA / "bbc_qa.jsonl", DATA / "bbc_qa_heldout.jsonl"), BBC_DIR),
+)
 
-
-def _without_refusal_checks(service: RagService, mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(service.answerers["extractive"], "grounding", None)
-    mp.setattr("rag.answering.extractive.holds_answer_type", lambda sentence, question: True)
-
-
-def _without_in_context(service: RagService, mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(service.answerers["extractive"], "_in_context", None)  # each sentence alone
-
-
-ABLATIONS: dict[str, Callable[[RagService, pytest.MonkeyPatch], None] | None] = {
-    "all mechanisms": None,
-    "without hybrid retrieval": _without_hybrid,
-    "without parts": _without_parts,
-    "without follow-ups": _without_follow_ups,
-    "without refusal checks": _without_refusal_checks,
-    "without in-context sentence vectors": _without_in_context,
+ROWS: dict[str, Row] = {
+    "all mechanisms": Row(),
+    "without fitted weights": Row(Switches(fitted_weights=False)),
+    "without gates": Row(Switches(gates=False)),
+    "without short answer": Row(Switches(short_answer=False)),
+    "without beside sentences": Row(Switches(beside=False)),
+    "without parts": Row(Switches(parts=False)),
+    "without follow-ups": Row(Switches(follow_ups=False)),
+    "without hybrid retrieval": Row(retrieval="dense"),
+    "without in-context sentence vectors": Row(in_context=False),
 }
 
 
-@contextlib.contextmanager
-def switched_off(service: RagService, how: Callable | None) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        if how is not None:
-            how(service, mp)
-        yield
+def service_for(data_dir: Path, row: Row) -> RagService:
+    settings = load_settings(_env_file=None, data_dir=data_dir, retrieval=row.retrieval)
+    service = RagService(settings, reader=row.reader)
+    if not row.in_context:
+        service.answerers["extractive"]._in_context = None  # type: ignore[attr-defined]
+    return service
+
+
+def run_corpus(corpus: Corpus, tmp: Path, limit: int | None = None) -> dict[str, Any] | None:
+    absent = [p for p in (corpus.where, *corpus.sets) if not p.exists()]
+    if absent:
+        say(f"skipping the {corpus.name}: {', '.join(map(str, absent))} absent")
+        return None
+    items = select(load_sets(corpus.sets), limit)
+    data_dir = tmp / corpus.name.replace(" ", "-")
+    rows: dict[str, Any] = {}
+    for n, (name, row) in enumerate(ROWS.items(), 1):
+        service = service_for(data_dir, row)
+        if n == 1:  # one ingest per corpus: every row reads this index
+            started = time.perf_counter()
+            say(f"{corpus.name}: ingesting into {data_dir}")
+            report = service.ingest_paths(corpus.paths(), progress=True)
+            say(f"{corpus.name}: {report.summary()} ({time.perf_counter() - started:.0f} s)")
+        say(f"{corpus.name}: {name} ({n}/{len(ROWS)}, {len(items)} questions)")
+        started = time.perf_counter()
+        run = run_eval(service, items, mode="extractive", progress=True)
+        rows[name] = summaries(run.records) | {"seconds": round(time.perf_counter() - started)}
+        say(f"{corpus.name}: {name}: " + "  ".join(
+            f"{m} {_fmt(rows[name]['overall'][m])}" for m in SHOWN))
+        del service, run
+    return {"questions": len(items), "sets": [str(p.relative_to(PROJECT_DIR))
+                                              for p in corpus.sets], "rows": rows}
+
+
+def summaries(records: list[QuestionRecord]) -> dict[str, Any]:
+    splits = {"overall": records} | {s: [r for r in records if r.split == s]
+                                     for s in dict.fromkeys(r.split for r in records)}
+    return {"overall": summarise(records), **summarise_by_split(records),
+            "by_category": {split: summarise_by_category(rs) for split, rs in splits.items()},
+            "parts": {split: _accuracy(rs, PART_CATEGORIES) for split, rs in splits.items()},
+            "follow_ups": {split: _accuracy(rs, ("follow_up",))
+                           for split, rs in splits.items()}}
+
+
+def _accuracy(records: list[QuestionRecord], categories: tuple[str, ...]) -> float | None:
+    chosen = [r for r in records if r.category in categories]
+    return summarise(chosen)["accuracy"] if chosen else None
 
 
 def main() -> None:
-    items = load_sets(DEFAULT_SETS)
-    results: dict[str, dict] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        service = RagService(load_settings(_env_file=None, data_dir=Path(tmp)))
-        service.ingest_paths([PROJECT_DIR / "data" / "articles"], progress=False)
-        for name, how in ABLATIONS.items():
-            with switched_off(service, how):
-                run = run_eval(service, items)
-            splits = {r.split for r in run.records}
-            results[name] = {"overall": summarise(run.records),
-                             **summarise_by_split(run.records),
-                             "by_category": {"overall": summarise_by_category(run.records)} | {
-                                 split: summarise_by_category(
-                                     [r for r in run.records if r.split == split])
-                                 for split in splits}}
-            print(f"{name:36}", "  ".join(f"{m} {results[name]['overall'][m]:.3f}"
-                                          for m in SHOWN), flush=True)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, metavar="N",
+                        help="N questions of each corpus, spread over its splits (a smoke run)")
+    args = parser.parse_args()
+    started = time.time()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="ablation-") as tmp:
+        for corpus in CORPORA:
+            if (found := run_corpus(corpus, Path(tmp), args.limit)) is not None:
+                results[corpus.name] = found
+    out = {"meta": meta(started) | {"limit": args.limit}, "corpora": results}
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "ablation.json").write_text(json.dumps(results, indent=2, default=str))
-    (OUT / "ablation.md").write_text(markdown(results))
-    print(markdown(results))
+    (OUT / "ablation.json").write_text(json.dumps(out, indent=2, default=str))
+    (OUT / "ablation.md").write_text(markdown(out))
+    print(markdown(out))
 
 
-def markdown(results: dict[str, dict]) -> str:
-    lines = []
-    for split in ("overall", "dev", "heldout"):
-        lines += [f"\n{split}:\n", "| | " + " | ".join(SHOWN) + " | multi-article acc | "
-                  "follow-up acc |", "|---" * (len(SHOWN) + 3) + "|"]
-        for name, res in results.items():
-            row = res.get(split, {})
-            cats = res["by_category"].get(split, {})  # this split's categories
-            lines.append(f"| {name} | " + " | ".join(_fmt(row.get(m)) for m in SHOWN) + " | "
-                         + _fmt(cats.get("multi_article", {}).get("accuracy")) + " | "
-                         + _fmt(cats.get("follow_up", {}).get("accuracy")) + " |")
+def meta(started: float) -> dict[str, Any]:
+    from rag.answering.features import WEIGHTS_FILE
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR,
+                            capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "rag", "ingest", "eval"],
+                           cwd=PROJECT_DIR, capture_output=True, text=True).stdout.strip()
+    settings = load_settings(_env_file=None)
+    return {"started_at": time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started)),
+            "duration_s": round(time.time() - started),
+            "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+            "reader_weights": hashlib.sha256(WEIGHTS_FILE.read_bytes()).hexdigest()[:12],
+            "top_k": settings.top_k, "embedding_model": settings.embedding_model_name}
+
+
+def markdown(out: dict[str, Any]) -> str:
+    m = out["meta"]
+    lines = [f"Ablation at {m['commit']}, reader weights {m['reader_weights']}, top-k "
+             f"{m['top_k']}, {m['started_at']} ({m['duration_s']} s). Each row turns one "
+             "mechanism off; 'parts acc' is the accuracy on questions in several parts "
+             "(multi_article, two_part), '-' where a split has none."]
+    for name, corpus in out["corpora"].items():
+        for split in SPLITS:
+            count = corpus["rows"]["all mechanisms"].get(split, {}).get("questions")
+            lines += [f"\n{name}, {split} ({count} questions):\n",
+                      "| | " + " | ".join(HEADERS) + " |", "|---" + "|---:" * len(HEADERS) + "|"]
+            for row_name, res in corpus["rows"].items():
+                row = res.get(split, {})
+                cells = [*(row.get(key) for key in SHOWN), res["parts"].get(split),
+                         res["follow_ups"].get(split)]
+                lines.append(f"| {row_name} | " + " | ".join(map(_fmt, cells)) + " |")
     return "\n".join(lines) + "\n"
 
 
