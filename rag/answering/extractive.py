@@ -27,8 +27,10 @@ from rag.answering.features import (
     Annotated,
     Weights,
     answer_entity,
+    content_lemmas,
     eligible,
     feature_rows,
+    focus_words,
     words_of,
 )
 from rag.answering.question import Part, Question
@@ -40,8 +42,9 @@ from rag.schemas import Citation, Passage
 
 SENTENCE_VECTORS = 20_000  # kept in memory
 RELATED = 3  # passages shown with a refusal
-MAX_SENTENCES = 2  # quoted for a part, each scoring over the threshold
+MAX_SENTENCES = 2  # quoted for a part
 MAX_LIST = 4  # for a part asking for a list, one per article
+MORE_LIKELY_THAN_NOT = 0.5  # a further sentence is quoted when it holds the answer this likely
 
 
 @dataclass(frozen=True)
@@ -131,36 +134,46 @@ class ExtractiveAnswerer:
             if p.text in docs:
                 retrieved.setdefault(p.doc_id, set()).update(words_of(docs[p.text]))
         cosines = self._cosines(question, candidates)
-        rows = [feature_rows(part, question, annotated, cosines[:, k], retrieved)
+        words = {w for a in annotated for w in content_lemmas(a.sentence)}
+        words |= {w for part in question.parts for w in focus_words(part)}
+        word_vectors = self._vectors(sorted(words))  # cached: words recur across questions
+        rows = [feature_rows(part, question, annotated, cosines[:, k], retrieved, word_vectors)
                 for k, part in enumerate(question.parts)]
         return Reading(candidates, annotated, rows, cosines)
 
     def _quotes(self, part: Part, reading: Reading, rows: np.ndarray) -> list[Quote]:
+        """The part's best sentence, if the part looks answered; then, in the ranker's order,
+        those more likely than not to hold the answer too (a list's answers from further
+        articles, or a second telling)."""
         allowed = eligible(part, rows) if self.switches.gates else np.ones(len(rows), bool)
-        ranked = np.where(allowed, self.weights.rank_scores(rows), -np.inf)
-        scores = self.weights.confidence(rows, np.where(allowed, ranked, ranked[allowed].min()
-                                                        if allowed.any() else 0.0))
-        order = [int(i) for i in np.argsort(-ranked)
-                 if allowed[i] and scores[i] >= self.weights.threshold]
-        if not order:
+        if not allowed.any():
             return []
-        # The best, and the next ones that pass too: a second telling, or for a list
-        # ("which countries") each further article's answer.
-        picked = [order[0]]
-        docs = {reading.candidates[order[0]].passage.doc_id}
-        for i in order[1:]:
-            doc = reading.candidates[i].passage.doc_id
-            if len(picked) == (MAX_LIST if part.wants_list else MAX_SENTENCES):
+        ranked = self.weights.rank_scores(rows[allowed])
+        top = int(np.argmax(ranked))
+        answered = float(self.weights.answered(rows[allowed], ranked)[top])
+        if answered < self.weights.threshold:
+            return []
+        holds = self.weights.holds_answer(rows[allowed], ranked)
+        index = np.flatnonzero(allowed)
+        picked = [top]
+        docs = {reading.candidates[index[top]].passage.doc_id}
+        for j in np.argsort(-ranked)[1:]:
+            doc = reading.candidates[index[j]].passage.doc_id
+            # A list's further answers need only be half as likely as its best one.
+            floor = MORE_LIKELY_THAN_NOT * (holds[top] if part.wants_list else 1.0)
+            if len(picked) == (MAX_LIST if part.wants_list else MAX_SENTENCES) or \
+                    holds[j] < floor:
                 break
-            if part.wants_list and doc in docs:
-                continue
-            picked.append(i)
-            docs.add(doc)
+            if not (part.wants_list and doc in docs):
+                picked.append(int(j))
+                docs.add(doc)
+        order = [int(index[j]) for j in np.argsort(-ranked)]
         quotes = []
-        for i in picked:
+        for j in picked:
+            i = int(index[j])
             value = self._value(part, reading, i)
             also = self._same_answer(reading, i, value, order) if value else []
-            quotes.append(Quote(i, float(scores[i]), value, also))
+            quotes.append(Quote(i, answered, value, also))
         return quotes
 
     def _value(self, part: Part, reading: Reading, i: int) -> tuple[int, int] | None:

@@ -37,7 +37,12 @@ FEATURES = (
     "typed",  # holds an entity of the kind asked for that the question does not name
     "untyped",  # a kind of entity is asked for and the sentence holds none
     "typed_near",  # that entity's closeness in the parse to the question's words
+    "specific",  # that entity is specific: holds a figure or a proper noun ("5 November",
+    #              not "a later date"; "Mr Caruana", not "the minister")
+    "local_coverage",  # the question's words within LOCAL tokens of that entity (by rarity)
     "tied",  # that entity is tied to what the question asks (TIE_EDGES of its focus words)
+    "tie_meaning",  # the same by meaning: the closest word to a focus word near that entity
+    "focus_meaning",  # each focus word's closest word in the sentence by meaning, averaged
     "kind_near",  # the noun asked for ("which FIRM") stands by an entity of the sentence
     "verb",  # the question's main verb (by lemma) is in the sentence
     "verb_missing",  # the question has a main verb and the sentence lacks it
@@ -53,18 +58,26 @@ FEATURES = (
 )
 PREFIX = 6  # words sharing their first 6 letters match: "disclose" and "disclosure"
 TIE_EDGES = 3  # an answer entity this close in the parse to a focus word is tied to it
+LOCAL = 8  # tokens either side of an answer entity where the question's words count
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Two fitted models (eval/fit_reader.py). `rank` orders a part's candidates (a
-    conditional logit: which of them holds the answer); `answer` tells whether a ranked
-    candidate answers at all (a logistic regression on its FEATURES and its margin over the
-    next best), and a part is answered only when that probability reaches `threshold`."""
+    """Three models fitted on the dev questions (eval/fit_reader.py), each on FEATURES and a
+    candidate's rank-score margin over the best other one:
+    - `rank` orders a part's candidates (a conditional logit: which of them is the answer);
+    - `holds`, the probability that a candidate sentence holds the answer (a logistic
+      regression): a sentence beside the best is quoted when it is more likely than not;
+    - `answerable`, the probability that the articles answer the part at all, from its best
+      candidate (a logistic regression telling answerable dev questions from unanswerable
+      ones): under `threshold` the part is not answered.
+    """
 
     rank: np.ndarray
-    answer: np.ndarray  # len(FEATURES) + 1: the margin's weight last
-    answer_bias: float
+    holds: np.ndarray  # len(FEATURES) + 1: the margin's weight last; bias apart
+    holds_bias: float
+    answerable: np.ndarray
+    answerable_bias: float
     threshold: float
 
     @classmethod
@@ -73,23 +86,31 @@ class Weights:
         if tuple(data["features"]) != FEATURES:
             raise ValueError(f"{path.name} was fitted for other features: refit with "
                              "eval/fit_reader.py")
-        return cls(np.array(data["rank"], dtype=float), np.array(data["answer"], dtype=float),
-                   float(data["answer_bias"]), float(data["threshold"]))
+        return cls(np.array(data["rank"], dtype=float),
+                   np.array(data["holds"], dtype=float), float(data["holds_bias"]),
+                   np.array(data["answerable"], dtype=float), float(data["answerable_bias"]),
+                   float(data["threshold"]))
 
     @classmethod
     def uniform(cls) -> Weights:
         """No fitting: every feature counts alike (the ablation's baseline, and the start of
         fitting)."""
         n = len(FEATURES)
-        return cls(np.ones(n), np.r_[np.ones(n), 1.0], -n / 2, 0.5)
+        return cls(np.ones(n), np.r_[np.ones(n), 1.0], -n / 2, np.r_[np.ones(n), 1.0], -n / 2,
+                   0.5)
 
     def rank_scores(self, rows: np.ndarray) -> np.ndarray:
         return rows @ self.rank
 
-    def confidence(self, rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
-        """The probability that each candidate answers, from its features and its margin
-        over the best other candidate."""
-        return 1 / (1 + np.exp(-(answer_inputs(rows, ranked) @ self.answer + self.answer_bias)))
+    def holds_answer(self, rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        return _sigmoid(answer_inputs(rows, ranked) @ self.holds + self.holds_bias)
+
+    def answered(self, rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        return _sigmoid(answer_inputs(rows, ranked) @ self.answerable + self.answerable_bias)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-z))
 
 
 def answer_inputs(rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
@@ -111,10 +132,21 @@ class Annotated:
     window: Span
 
 
+def focus_words(part: Part) -> frozenset[str]:
+    """What the question asks about: its focus, main verb and the kind it asks for."""
+    return (part.focus | {part.verb, part.kind}) - {""} or part.lemmas
+
+
+def content_lemmas(span: Span) -> set[str]:
+    return _words(_lemmas(span))
+
+
 def feature_rows(part: Part, question: Question, items: Sequence[Annotated],
-                 cosines: np.ndarray, retrieved_words: dict[str, set[str]]) -> np.ndarray:
+                 cosines: np.ndarray, retrieved_words: dict[str, set[str]],
+                 word_vectors: dict[str, np.ndarray]) -> np.ndarray:
     """One row of FEATURES per candidate. `retrieved_words`: doc_id -> the lower-case words
-    of what was retrieved of that article."""
+    of what was retrieved of that article; `word_vectors`: a unit vector for each of the
+    focus words and each content lemma of the candidates."""
     lemmas = part.lemmas | (question.lemmas if question.is_follow_up and
                             len(part.lemmas) < 3 else frozenset())
     bags = [_lemmas(a.sentence) for a in items]
@@ -123,6 +155,7 @@ def feature_rows(part: Part, question: Question, items: Sequence[Annotated],
     focus_total = sum(idf.get(w, 0.0) for w in part.focus) or 1.0
     values = [_new_entities(part, a.sentence) for a in items]
     best_cos = float(cosines.max()) if len(cosines) else 0.0
+    meaning = _Meaning(focus_words(part), word_vectors)
     rows = np.zeros((len(items), len(FEATURES)))
     for i, (a, bag) in enumerate(zip(items, bags, strict=True)):
         window_bag = _lemmas(a.window)
@@ -141,7 +174,14 @@ def feature_rows(part: Part, question: Question, items: Sequence[Annotated],
             1.0 if typed else 0.0,
             1.0 if part.expected and not typed else 0.0,
             max((_closeness(e, a.sentence, lemmas, part.names) for e in typed), default=0.0),
+            1.0 if any(_specific(e) for e in typed) else 0.0,
+            max((_local(e, a.sentence, lemmas, idf) / total for e in typed), default=0.0),
             1.0 if any(_tied(part, e, a.sentence) for e in typed) else 0.0,
+            max((meaning.best([t.lemma_.lower() for t in a.sentence
+                               if not e.start <= t.i < e.end
+                               and _distance(e.root, t) <= TIE_EDGES]) for e in typed),
+                default=0.0),
+            meaning.average(content_lemmas(a.sentence)),
             _kind_near(part, a.sentence, values[i]),
             1.0 if part.verb and _has(bag, part.verb) else 0.0,
             1.0 if part.verb and not _has(window_bag, part.verb) else 0.0,
@@ -193,6 +233,40 @@ def _tied(part: Part, entity: Span, sentence: Span) -> bool:
         if any(_has(bag, f) for f in focus) and _distance(entity.root, t) <= TIE_EDGES:
             return True
     return False
+
+
+def _specific(entity: Span) -> bool:
+    return any(t.pos_ == "PROPN" or any(c.isdigit() for c in t.text) for t in entity)
+
+
+def _local(entity: Span, sentence: Span, lemmas: frozenset[str],
+           idf: dict[str, float]) -> float:
+    """The rarity-weighted question words within LOCAL tokens of the entity (outside it)."""
+    lo, hi = max(sentence.start, entity.start - LOCAL), min(sentence.end, entity.end + LOCAL)
+    near = _lemmas(sentence.doc[lo:entity.start]) | _lemmas(sentence.doc[entity.end:hi])
+    return sum(idf[w] for w in lemmas if _has(near, w))
+
+
+class _Meaning:
+    """Closeness in meaning of a sentence's words to the focus words (MiniLM cosines)."""
+
+    def __init__(self, focus: frozenset[str], vectors: dict[str, np.ndarray]) -> None:
+        self.focus = np.array([vectors[f] for f in sorted(focus) if f in vectors])
+        self.vectors = vectors
+
+    def _sims(self, words: Sequence[str]) -> np.ndarray:
+        rows = [self.vectors[w] for w in words if w in self.vectors]
+        if not rows or not len(self.focus):
+            return np.zeros((0, len(self.focus)))
+        return np.array(rows) @ self.focus.T
+
+    def best(self, words: Sequence[str]) -> float:
+        sims = self._sims(words)
+        return float(sims.max()) if sims.size else 0.0
+
+    def average(self, words: set[str]) -> float:
+        sims = self._sims(sorted(words))
+        return float(sims.max(axis=0).mean()) if sims.size else 0.0
 
 
 def _new_entities(part: Part, sentence: Span) -> list[Span]:
