@@ -30,7 +30,8 @@ from rag.service import RagService
 from rag.settings import PROJECT_DIR, load_settings
 
 BBC_DIR = PROJECT_DIR.parent / "shared" / "corpus-bbc"
-BBC_SET = PROJECT_DIR / "eval" / "data" / "bbc_qa.jsonl"
+BBC_SETS = [PROJECT_DIR / "eval" / "data" / name for name in ("bbc_qa.jsonl",
+                                                               "bbc_qa_dev2.jsonl")]
 WRONG_REFUSALS = 0.07  # of answerable dev questions, at most...
 WRONG_REFUSALS_ADDED = 0.02  # ...or, where the gates alone refuse more, this many more
 L2 = 1.0  # the ranker's L2 strength
@@ -47,19 +48,21 @@ class Example:
     labels: list[np.ndarray]
 
 
-def corpora() -> list[tuple[str, list[Path], Path]]:
-    found = [("sample", [PROJECT_DIR / "data" / "articles"], DEFAULT_SET)]
+def corpora() -> list[tuple[str, list[Path], list[Path]]]:
+    found = [("sample", [PROJECT_DIR / "data" / "articles"], [DEFAULT_SET])]
     if BBC_DIR.is_dir():
-        found.append(("bbc", sorted(BBC_DIR.glob("*.txt")), BBC_SET))
+        found.append(("bbc", sorted(BBC_DIR.glob("*.txt")),
+                      [p for p in BBC_SETS if p.exists()]))
     else:
         print(f"skipping the BBC corpus: {BBC_DIR} is absent", file=sys.stderr)
     return found
 
 
-def collect(name: str, paths: list[Path], eval_set: Path, data_root: Path) -> list[Example]:
-    items = load_sets([eval_set])
+def collect(name: str, paths: list[Path], eval_sets: list[Path],
+            data_root: Path) -> list[Example]:
+    items = load_sets(eval_sets)
     if any(i.split != "dev" for i in items):
-        raise SystemExit(f"{eval_set} holds held-out questions: fitting reads dev only")
+        raise SystemExit(f"{name}: a set holds held-out questions: fitting reads dev only")
     service = RagService(load_settings(_env_file=None, data_dir=data_root / name),
                          reader=Switches(fitted_weights=False))
     service.ingest_paths(paths, progress=False)
@@ -243,9 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     examples: list[Example] = []
     sets = []
-    for name, paths, eval_set in corpora():
-        examples += collect(name, paths, eval_set, args.data_root)
-        sets.append(str(eval_set.relative_to(PROJECT_DIR)))
+    for name, paths, eval_sets in corpora():
+        examples += collect(name, paths, eval_sets, args.data_root)
+        sets += [str(p.relative_to(PROJECT_DIR)) for p in eval_sets]
     groups = [(rows, lab) for ex in examples if ex.item.answerable
               for rows, lab in zip(ex.rows, ex.labels, strict=True) if lab.any()]
     rank_l2, rank_cv = choose_ranker_l2(groups)

@@ -293,9 +293,10 @@ def _entities(sentence: Span) -> list[Span]:
         if tok is not None and tok.pos_ == "PROPN" and tok.i not in tagged:
             run.append(tok)
             continue
-        if run:
+        # A lone short word ("Mr", "Dr") is a title, not a name.
+        if run and (len(run) > 1 or len(run[0].text) > 3):
             ents.append(Span(sentence.doc, run[0].i, run[-1].i + 1, label="NAME"))
-            run = []
+        run = []
     return ents
 
 

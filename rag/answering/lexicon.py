@@ -12,9 +12,10 @@ GROUPS = frozenset({"ORG", "NORP"})
 PLACES = frozenset({"GPE", "LOC", "FAC"})
 TIMES = frozenset({"DATE", "TIME"})
 AMOUNTS = frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"})
-# Labels of proper names; NAME is a run of proper nouns spaCy's NER left untagged.
-NAMES = PEOPLE | GROUPS | PLACES | frozenset(
-    {"PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "NAME"})
+# Labels of proper names (not demonyms: "which leader" is not "Russian"); NAME is a run of
+# proper nouns spaCy's NER left untagged.
+NAMES = PEOPLE | PLACES | frozenset(
+    {"ORG", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE", "NAME"})
 
 # The question word (with the word after it for "how") -> the entity labels of an answer.
 WH_TYPES: dict[str, frozenset[str]] = {
@@ -38,7 +39,7 @@ _KINDS = {
     "GPE LOC": "country nation city town state region capital place area county",
     "FAC GPE": "venue stadium ground",
     "DATE": "year month day date decade season",
-    "TIME": "time hour",
+    "DATE TIME": "time hour",  # "how much time": spaCy tags "20 months" DATE
     "MONEY": "price cost sum amount fine fee salary profit loss revenue sales value budget "
              "bid offer payout compensation damages debt turnover earnings income",
     "PERCENT": "percentage proportion share rate",

@@ -118,10 +118,15 @@ def read_part(doc: Doc) -> Part:
         if wh == "how" and nxt is not None and nxt.pos_ in ("ADJ", "ADV"):
             wh = f"how {nxt.lower_}"  # "how many", "how long"
             asking.add(nxt.i)
-        if wh_tok.dep_ == "det" and wh_tok.head.pos_ in ("NOUN", "PROPN"):
+            noun = doc[nxt.i + 1] if nxt.i + 1 < len(doc) else None
+            if noun is not None and noun.pos_ == "NOUN":
+                kind_tok = noun  # "how many years", "how much time"
+        elif wh_tok.dep_ == "det" and wh_tok.head.pos_ in ("NOUN", "PROPN"):
             kind_tok = _named_kind(wh_tok.head)  # "which company", "in what year"
         elif wh in ("what", "which"):
-            kind_tok = _subject_kind(wh_tok)  # "what is the name of the company"
+            # "in which two cities" (parsed wrongly, the noun not under "which"), or "what
+            # is the name of the company" (the noun the question word stands for).
+            kind_tok = _noun_after(wh_tok) or _subject_kind(wh_tok)
     kind = kind_tok.lemma_.lower() if kind_tok is not None else ""
     named = kind_tok is not None and "name" in {  # "what is the name of the plant"
         a.lemma_.lower() for a in list(kind_tok.ancestors)[:2]}
@@ -142,7 +147,8 @@ def read_part(doc: Doc) -> Part:
                         and (t.ent_type_ in NAMES or t.pos_ == "PROPN")
                         and _is_content(t) and t.i not in asking),
         verb=verb, aside=aside,
-        wants_list=kind_tok is not None and kind_tok.tag_ in ("NNS", "NNPS"),
+        wants_list=wh in ("which", "what") and kind_tok is not None
+        and kind_tok.tag_ in ("NNS", "NNPS"),
         says=verb in SAYING)
 
 
@@ -160,6 +166,16 @@ def _named_kind(noun: Token) -> Token:
         if known:
             return known[-1]
     return noun
+
+
+def _noun_after(wh: Token) -> Token | None:
+    """The noun right after the question word, past numbers and adjectives."""
+    for tok in wh.doc[wh.i + 1:wh.i + 4]:
+        if tok.pos_ in ("NOUN", "PROPN"):
+            return _named_kind(tok)
+        if tok.pos_ not in ("NUM", "ADJ"):
+            return None
+    return None
 
 
 def _subject_kind(wh: Token) -> Token | None:
