@@ -5,7 +5,8 @@ mechanism switched off at a time, embedded defaults (extractive answerer, the de
 
 Corpora: the sample articles (data/articles; eval/data/articles_qa.jsonl and
 articles_qa_heldout.jsonl) and the BBC articles (../shared/corpus-bbc/*.txt;
-eval/data/bbc_qa.jsonl and bbc_qa_heldout.jsonl), skipped with a message where absent. Each is
+eval/data/bbc_qa.jsonl, bbc_qa_dev2.jsonl where present, and bbc_qa_heldout.jsonl), skipped
+with a message where absent. Each is
 ingested once, into an index of its own in a temporary folder; every row opens a service on
 that index. Mechanisms are turned off through the service, never by patching module globals:
 the reader's switches (RagService(settings, reader=Switches(...)), rag/answering/extractive.py)
@@ -66,6 +67,7 @@ class Corpus:
     paths: Callable[[], list[Path]]  # the files or folders to ingest
     sets: tuple[Path, ...]  # dev, then held-out
     where: Path  # what must exist
+    extra_sets: tuple[Path, ...] = ()  # run where present
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ CORPORA = (
            (DATA / "articles_qa.jsonl", DATA / "articles_qa_heldout.jsonl"),
            PROJECT_DIR / "data" / "articles"),
     Corpus("BBC", lambda: sorted(BBC_DIR.glob("*.txt")),
-           (DATA / "bbc_qa.jsonl", DATA / "bbc_qa_heldout.jsonl"), BBC_DIR),
+           (DATA / "bbc_qa.jsonl", DATA / "bbc_qa_heldout.jsonl"), BBC_DIR,
+           (DATA / "bbc_qa_dev2.jsonl",)),  # a second dev batch
 )
 
 ROWS: dict[str, Row] = {
@@ -109,7 +112,8 @@ def run_corpus(corpus: Corpus, tmp: Path, limit: int | None = None) -> dict[str,
     if absent:
         say(f"skipping the {corpus.name}: {', '.join(map(str, absent))} absent")
         return None
-    items = select(load_sets(corpus.sets), limit)
+    sets = [*corpus.sets, *(p for p in corpus.extra_sets if p.exists())]
+    items = select(load_sets(sets), limit)
     data_dir = tmp / corpus.name.replace(" ", "-")
     rows: dict[str, Any] = {}
     for n, (name, row) in enumerate(ROWS.items(), 1):
@@ -126,8 +130,8 @@ def run_corpus(corpus: Corpus, tmp: Path, limit: int | None = None) -> dict[str,
         say(f"{corpus.name}: {name}: " + "  ".join(
             f"{m} {_fmt(rows[name]['overall'][m])}" for m in SHOWN))
         del service, run
-    return {"questions": len(items), "sets": [str(p.relative_to(PROJECT_DIR))
-                                              for p in corpus.sets], "rows": rows}
+    return {"questions": len(items), "sets": [str(p.relative_to(PROJECT_DIR)) for p in sets],
+            "rows": rows}
 
 
 def summaries(records: list[QuestionRecord]) -> dict[str, Any]:
@@ -185,6 +189,7 @@ def markdown(out: dict[str, Any]) -> str:
              "mechanism off; 'parts acc' is the accuracy on questions in several parts "
              "(multi_article, two_part), '-' where a split has none."]
     for name, corpus in out["corpora"].items():
+        lines.append(f"\n## {name}: {', '.join(Path(p).name for p in corpus['sets'])}")
         for split in SPLITS:
             count = corpus["rows"]["all mechanisms"].get(split, {}).get("questions")
             lines += [f"\n{name}, {split} ({count} questions):\n",
