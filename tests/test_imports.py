@@ -21,13 +21,9 @@ PACKAGES = ("rag", "ingest", "ui", "eval")
 
 Graph = dict[str, set[str]]
 
-# Cycles waiting on work in progress elsewhere, each with what ends it. Any other fails.
-KNOWN = {
-    # rag/answering is being rewritten: question.py imports REFUSAL from base.py, whose
-    # Answerer protocol names Question (TYPE_CHECKING). REFUSAL belongs in a module both
-    # import (e.g. markers.py, or its own), then delete this entry.
-    "module cycle: rag.answering.base -> rag.answering.question -> rag.answering.base",
-}
+# Cycles waiting on work in progress elsewhere, each with a comment saying what ends it
+# (none now). Any other fails.
+KNOWN: set[str] = set()
 
 
 def project_modules(root: Path = PROJECT) -> dict[str, Path]:

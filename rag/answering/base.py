@@ -1,19 +1,16 @@
-"""The one interface both answerers implement, and the citation bookkeeping they share."""
+"""What an answerer produces (text deltas, then one draft), the refusal, and the citation
+bookkeeping both answerers share. Their interface, which names the Question, is answerer.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
 
 from rag.answering.markers import MARKER, cited_numbers, keep_valid_markers
 from rag.schemas import Citation, Passage
 
-if TYPE_CHECKING:
-    from rag.answering.question import Question
-
-__all__ = ["MARKER", "AnswerDraft", "Answerer", "TextDelta", "cite", "cited_numbers",
-           "keep_valid_markers", "refusal"]
+__all__ = ["MARKER", "REFUSAL", "AnswerDraft", "AnswerEvent", "TextDelta", "cite",
+           "cited_numbers", "keep_valid_markers", "refusal"]
 
 REFUSAL = "The articles do not contain the answer to this question."
 
@@ -37,18 +34,6 @@ class AnswerDraft:
 
 
 AnswerEvent = TextDelta | AnswerDraft
-
-
-class Answerer(Protocol):
-    mode: Literal["extractive", "llm"]
-
-    def stream(self, question: Question, passages: Sequence[Passage]) -> Iterator[AnswerEvent]:
-        """Yield TextDelta events, then exactly one AnswerDraft."""
-        ...
-
-    def check(self) -> None:
-        """Raise if the answerer cannot work (e.g. its LLM is unreachable)."""
-        ...
 
 
 def refusal(related: Sequence[Passage] = ()) -> AnswerDraft:
