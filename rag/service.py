@@ -36,6 +36,7 @@ class RagService:
         """short_lived: one question, then the process exits (`rag ask`). reader: the
         extractive reader's mechanisms (the ablation turns them off)."""
         self.settings = settings
+        self.language = LanguagePipeline()
         self.embedder = build_embedding_model(settings, quick_load=short_lived)
         self.store: ChunkStore = open_store(settings, self.embedder.name)
         self.retriever = Retriever(
@@ -49,7 +50,6 @@ class RagService:
         in_context = sentence_vectors_for(self.embedder,
                                           settings.data_dir / "sentences" / model_file)
         self.ingestor = Ingestor(self.store, self.embedder, settings, in_context)
-        self.language = LanguagePipeline()
         self.reader_switches = reader or Switches()
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(

@@ -35,7 +35,6 @@ FEATURES = (
     "names_near",  # share of the names asked about in the sentence or its neighbours
     "names_retrieved",  # share of them anywhere in what was retrieved of its article
     "typed",  # holds an entity of the kind asked for that the question does not name
-    "untyped",  # a kind of entity is asked for and the sentence holds none
     "typed_near",  # that entity's closeness in the parse to the question's words
     "specific",  # that entity is specific: holds a figure or a proper noun ("5 November",
     #              not "a later date"; "Mr Caruana", not "the minister")
@@ -54,7 +53,8 @@ FEATURES = (
     "agreement",  # another article's sentence holds the same answer entity
     "speaker",  # a say-question: +1 the person asked about speaks here, -1 someone else
     "aside",  # its only new entities are what the question sets aside
-    "values_missing",  # a date or sum the question names is not in what was retrieved of it
+    "values_missing",  # a sum or year the question names is not in what was retrieved of
+    #                    the article (a year only where the article gives other years)
 )
 PREFIX = 6  # words sharing their first 6 letters match: "disclose" and "disclosure"
 TIE_EDGES = 3  # an answer entity this close in the parse to a focus word is tied to it
@@ -172,7 +172,6 @@ def feature_rows(part: Part, question: Question, items: Sequence[Annotated],
             _share(part.names, window_words),
             _share(part.names, retrieved_words.get(a.candidate.passage.doc_id, set())),
             1.0 if typed else 0.0,
-            1.0 if part.expected and not typed else 0.0,
             max((_closeness(e, a.sentence, lemmas, part.names) for e in typed), default=0.0),
             1.0 if any(_specific(e) for e in typed) else 0.0,
             max((_local(e, a.sentence, lemmas, idf) / total for e in typed), default=0.0),
@@ -194,8 +193,8 @@ def feature_rows(part: Part, question: Question, items: Sequence[Annotated],
             _speaker(part, a.window, window_words),
             1.0 if values[i] and all(_words(_lemmas(e)) <= part.aside for e in values[i])
             else 0.0,
-            0.0 if part.values <= retrieved_words.get(a.candidate.passage.doc_id, set())
-            else 1.0,
+            1.0 if _contradicted(part.values, retrieved_words.get(a.candidate.passage.doc_id,
+                                                                  set())) else 0.0,
         )
     return rows
 
@@ -233,6 +232,17 @@ def _tied(part: Part, entity: Span, sentence: Span) -> bool:
         if any(_has(bag, f) for f in focus) and _distance(entity.root, t) <= TIE_EDGES:
             return True
     return False
+
+
+def _contradicted(values: frozenset[str], words: set[str]) -> bool:
+    """The article does not give a figure the question names: a sum, or a year where the
+    article names other years (one that names none may still tell of that year's events)."""
+    years = {w for w in words if _is_year(w)}
+    return any(v not in words and (not _is_year(v) or years) for v in values)
+
+
+def _is_year(word: str) -> bool:
+    return len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
 
 
 def _specific(entity: Span) -> bool:

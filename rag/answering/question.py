@@ -41,7 +41,7 @@ class Part:
     kind: str = ""  # the noun asked for: "company" in "which company"
     lemmas: frozenset[str] = frozenset()  # content lemmas, lower case, not the question words
     focus: frozenset[str] = frozenset()  # those within two parse edges of the question word
-    values: frozenset[str] = frozenset()  # the dates and sums it names ("2004", "340,000")
+    values: frozenset[str] = frozenset()  # the figures of its dates and sums ("2004", "340,000")
     names: frozenset[str] = frozenset()  # lower-case words of the names it mentions
     verb: str = ""  # its main verb's lemma ("replace"), "" for be/have/do
     aside: frozenset[str] = frozenset()  # lemmas it sets aside ("besides gas and oil")
