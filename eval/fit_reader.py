@@ -25,7 +25,14 @@ import numpy as np
 from eval.dataset import DEFAULT_SET, EvalItem, load_sets
 from eval.metrics.text import normalise
 from rag.answering.extractive import ExtractiveAnswerer, Switches
-from rag.answering.features import FEATURES, WEIGHTS_FILE, answer_inputs, eligible
+from rag.answering.features import (
+    EVIDENCE,
+    FEATURES,
+    WEIGHTS_FILE,
+    Weights,
+    answer_inputs,
+    eligible,
+)
 from rag.service import RagService
 from rag.settings import PROJECT_DIR, load_settings
 
@@ -74,13 +81,18 @@ def collect(name: str, paths: list[Path], eval_sets: list[Path],
         reading = reader.read(asked, service.retrieve_for(asked))
         if reading is None:
             continue
+        texts = [normalise(c.text) for c in reading.candidates]
         facts = [[normalise(v) for v in fact] for fact in item.key_facts]
-        holds = np.array([any(v in normalise(c.text) for fact in facts for v in fact)
-                          for c in reading.candidates], dtype=float)
+        # A question in as many parts as it has facts asks them in order (the set's
+        # convention): each part is labelled by its own fact, else by any of them.
+        per_part = ([[f] for f in facts] if len(facts) == len(asked.parts) > 1
+                    else [facts] * len(asked.parts))
+        labels = [np.array([any(v in t for fact in wanted for v in fact) for t in texts],
+                           dtype=float) for wanted in per_part]
         masks = [eligible(part, rows) for part, rows in zip(asked.parts, reading.rows,
                                                            strict=True)]
         out.append(Example(item, [rows[m] for rows, m in zip(reading.rows, masks, strict=True)],
-                           [holds[m] for m in masks]))
+                           [lab[m] for lab, m in zip(labels, masks, strict=True)]))
         print(f"\r{name}: {n}/{len(items)} questions read", end="", file=sys.stderr)
     print(file=sys.stderr)
     return out
@@ -166,18 +178,19 @@ def choose_ranker_l2(groups: list[tuple[np.ndarray, np.ndarray]],
 
 def answer_rows(examples: list[Example], rank: np.ndarray
                 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Per question part, its top-ranked candidate's inputs to the answer model, and whether
-    the question is answerable: the model learns to tell the questions the articles answer
-    from those they do not (near misses among them), which is what a refusal decides."""
+    """Per question part, its EVIDENCE best-ranked candidates' inputs to the answerable
+    model, and whether the question is answerable: the model learns to tell the questions
+    the articles answer from those they do not (near misses among them), which is what a
+    refusal decides."""
     inputs, labels = [], []
     for ex in examples:
         for rows in ex.rows:
             if not len(rows):
                 continue  # nothing eligible: refused whatever the weights
             ranked = rows @ rank
-            top = int(np.argmax(ranked))
-            inputs.append(answer_inputs(rows, ranked)[top])
-            labels.append(np.array(1.0 if ex.item.answerable else 0.0))
+            best = np.argsort(-ranked)[:EVIDENCE]
+            inputs.append(answer_inputs(rows, ranked)[best])
+            labels.append(np.full(len(best), 1.0 if ex.item.answerable else 0.0))
     return inputs, labels
 
 
@@ -198,8 +211,7 @@ def choose_l2(x: np.ndarray, y: np.ndarray, folds: int = 5) -> float:
     return chosen
 
 
-def choose_threshold(examples: list[Example], rank: np.ndarray, answer: np.ndarray,
-                     bias: float) -> tuple[float, dict]:
+def choose_threshold(examples: list[Example], weights: Weights) -> tuple[float, dict]:
     """The threshold refusing most unanswerable questions with at most WRONG_REFUSALS of the
     answerable ones refused; and the dev figures it gives."""
     best, right = [], []
@@ -210,11 +222,9 @@ def choose_threshold(examples: list[Example], rank: np.ndarray, answer: np.ndarr
                 confidences.append(0.0)
                 hits.append(False)
                 continue
-            ranked = rows @ rank
-            top = int(np.argmax(ranked))
-            confidences.append(float(1 / (1 + np.exp(-(answer_inputs(rows, ranked)[top]
-                                                       @ answer + bias)))))
-            hits.append(lab[top] > 0)
+            ranked = weights.rank_scores(rows)
+            confidences.append(weights.answerability(rows, ranked))
+            hits.append(lab[int(np.argmax(ranked))] > 0)
         best.append(max(confidences))
         right.append(all(hits))
     confidence = np.array(best)
@@ -257,10 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     holds_l2 = choose_l2(hx, hy)
     holds, holds_bias = fit_logistic(hx, hy, holds_l2)
     inputs, labels = answer_rows(examples, rank)
-    x, y = np.vstack(inputs), np.array(labels)
+    x, y = np.vstack(inputs), np.concatenate(labels)
     l2 = choose_l2(x, y)
     answer, bias = fit_logistic(x, y, l2)
-    threshold, figures = choose_threshold(examples, rank, answer, bias)
+    threshold, figures = choose_threshold(
+        examples, Weights(rank, holds, holds_bias, answer, bias, threshold=0.0))
     args.out.write_text(json.dumps({
         "fitted_by": "eval/fit_reader.py", "fitted_on": sets, "questions": len(examples),
         "ranked_parts": len(groups), "features": list(FEATURES),

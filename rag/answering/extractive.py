@@ -150,7 +150,7 @@ class ExtractiveAnswerer:
             return []
         ranked = self.weights.rank_scores(rows[allowed])
         top = int(np.argmax(ranked))
-        answered = float(self.weights.answered(rows[allowed], ranked)[top])
+        answered = self.weights.answerability(rows[allowed], ranked)
         if answered < self.weights.threshold:
             return []
         holds = self.weights.holds_answer(rows[allowed], ranked)
@@ -167,7 +167,8 @@ class ExtractiveAnswerer:
             if not (part.wants_list and doc in docs):
                 picked.append(int(j))
                 docs.add(doc)
-        order = [int(index[j]) for j in np.argsort(-ranked)]
+        # Other articles' tellings of an answer are cited only if likely answers themselves.
+        order = [int(index[j]) for j in np.argsort(-ranked) if holds[j] >= MORE_LIKELY_THAN_NOT]
         quotes = []
         for j in picked:
             i = int(index[j])
@@ -188,8 +189,8 @@ class ExtractiveAnswerer:
 
     def _same_answer(self, reading: Reading, i: int, value: tuple[int, int],
                      order: list[int]) -> list[int]:
-        """Other articles' sentences (scoring over the threshold) that hold the same short
-        answer: the fact is cited in each article that reports it."""
+        """Other articles' sentences among `order` that hold the same short answer: the fact
+        is cited in each article that reports it."""
         c = reading.candidates[i]
         said = c.passage.text[value[0] - c.passage.start:value[1] - c.passage.start].lower()
         also: dict[str, int] = {}

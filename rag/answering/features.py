@@ -57,6 +57,7 @@ FEATURES = (
     #                    the article (a year only where the article gives other years)
 )
 PREFIX = 6  # words sharing their first 6 letters match: "disclose" and "disclosure"
+EVIDENCE = 3  # best-ranked candidates a part's answerability is read from
 TIE_EDGES = 3  # an answer entity this close in the parse to a focus word is tied to it
 LOCAL = 8  # tokens either side of an answer entity where the question's words count
 
@@ -108,9 +109,15 @@ class Weights:
     def answered(self, rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:
         return _sigmoid(answer_inputs(rows, ranked) @ self.answerable + self.answerable_bias)
 
+    def answerability(self, rows: np.ndarray, ranked: np.ndarray) -> float:
+        """Whether the articles answer the part: its best-ranked EVIDENCE candidates, the
+        most answer-like of them (the ranker's best need not be the one that shows it)."""
+        best = np.argsort(-ranked)[:EVIDENCE]
+        return float(self.answered(rows, ranked)[best].max())
+
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp(-z))
+    return 1 / (1 + np.exp(-np.clip(z, -50, 50)))
 
 
 def answer_inputs(rows: np.ndarray, ranked: np.ndarray) -> np.ndarray:

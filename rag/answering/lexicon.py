@@ -59,6 +59,10 @@ SAYING = frozenset("say tell add state announce claim argue insist warn describe
                    "report explain suggest write comment reply admit deny confirm believe "
                    "predict acknowledge urge promise stress".split())
 
+# What a question may call the articles themselves: "do the articles REPORT Orban meeting
+# Putin" asks about the meeting, not the reporting.
+THE_ARTICLES = frozenset("article story report text piece coverage".split())
+
 # Adverbs that point back into the conversation ("what happened there", "and then?").
 REFERRING_ADVERBS = frozenset({"there", "then"})
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rag.answering.base import REFUSAL
-from rag.answering.lexicon import ASIDE, KIND_TYPES, NAMES, REFERRING_ADVERBS, SAYING, WH_TYPES
+from rag.answering.lexicon import (
+    ASIDE,
+    KIND_TYPES,
+    NAMES,
+    REFERRING_ADVERBS,
+    SAYING,
+    THE_ARTICLES,
+    WH_TYPES,
+)
 from rag.answering.markers import strip_markers
 from rag.answering.parts import split_question
 from rag.schemas import Turn
@@ -202,9 +210,16 @@ def _main_verb(doc: Doc) -> str:
     for tok in doc:
         if tok.pos_ == "VERB" and tok.dep_ not in ("aux", "auxpass", "amod"):
             lemma = tok.lemma_.lower()
-            if lemma not in _LIGHT_VERBS:
+            if lemma not in _LIGHT_VERBS and not _about_the_articles(tok):
                 return lemma
     return ""
+
+
+def _about_the_articles(verb: Token) -> bool:
+    """"Do the articles report ...", "what does the story say ...": the verb tells what the
+    articles do, not what is asked."""
+    return any(c.dep_ in ("nsubj", "nsubjpass") and c.lemma_.lower() in THE_ARTICLES
+               for c in verb.children)
 
 
 def _aside(doc: Doc) -> frozenset[str]:
@@ -219,7 +234,8 @@ def _aside(doc: Doc) -> frozenset[str]:
 
 
 def _content_lemmas(doc: Doc, skip: set[int] = frozenset()) -> set[str]:  # type: ignore[assignment]
-    return {t.lemma_.lower() for t in doc if t.i not in skip and _is_content(t)}
+    return {t.lemma_.lower() for t in doc if t.i not in skip and _is_content(t)
+            and t.lemma_.lower() not in THE_ARTICLES}
 
 
 def _is_content(tok: Token) -> bool:
