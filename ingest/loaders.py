@@ -1,4 +1,5 @@
-"""Files -> plain-text documents. Each refusal is a `LoadError` whose reason a person can act on."""
+"""Files -> plain-text documents with their metadata. Each refusal is a `LoadError` whose
+reason a person can act on."""
 
 from __future__ import annotations
 
@@ -9,33 +10,49 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.html_text import html_text
+from ingest.html_text import host_name, read_html
 from ingest.limits import Deadline, LimitError, LoadError, ReadLimits
+from ingest.metadata import ArticleMeta, front_matter
 from ingest.pdf_text import pdf_text
 
 DEFAULT_LIMITS = ReadLimits()
+NO_META = ArticleMeta()
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 
 
 @dataclass(frozen=True)
 class SourceDocument:
-    source: str  # the file name: the document's identity
+    source: str  # the file name, or the URL it was fetched from: the document's identity
     doc_id: str
-    title: str
+    title: str  # never empty: the file's name where the article states none
     text: str
     content_hash: str
+    published: str | None = None  # ISO date
+    url: str | None = None
+    site: str | None = None
+
+    @property
+    def meta(self) -> ArticleMeta:
+        return ArticleMeta(self.title, self.published, self.url, self.site)
 
 
 def doc_id_for(source: str) -> str:
-    """Stable id from the file name, so the same name never yields two documents."""
+    """Stable id from the file name (or URL), so the same name never yields two documents."""
     return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
 
 
 def load_bytes(name: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS,
-               deadline: Deadline | None = None) -> SourceDocument:
-    """Turn one file's bytes into a document, or raise LoadError with the reason."""
+               deadline: Deadline | None = None, *, suffix: str | None = None,
+               given: ArticleMeta = NO_META, default: ArticleMeta = NO_META,
+               url: str | None = None) -> SourceDocument:
+    """Turn one file's bytes into a document, or raise LoadError with the reason.
+
+    suffix: the type when the name has none (a fetched page); given: metadata that wins
+    over the file's own (sidecar, command line, feed entry); default: what stands where the
+    file says nothing (a feed's title as the outlet); url: where it was fetched. Where no
+    one names the outlet, the article's URL's host does."""
     deadline = deadline or Deadline(limits.seconds)
-    suffix = Path(name).suffix.lower()
+    suffix = suffix or Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"unsupported file type {suffix or '(none)'}; "
                         f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
@@ -43,24 +60,32 @@ def load_bytes(name: str, data: bytes, limits: ReadLimits = DEFAULT_LIMITS,
         raise LimitError(_too_big(len(data), limits.max_bytes))
     if not data.strip():
         raise LoadError("file is empty")
-    title = ""
+    own = ArticleMeta()  # what the file says about itself
     if suffix == ".pdf":
-        text = pdf_text(data, limits, deadline)
+        text, own = pdf_text(data, limits, deadline)
     elif suffix in (".html", ".htm"):
-        title, text = html_text(_decode(data, None), limits, deadline)
+        page = read_html(_decode(data, None), limits, deadline, url)
+        text, own = page.text, page.meta
     else:
         text = _decode(data, limits)
+        if suffix == ".md":
+            own, text = front_matter(text.lstrip("\ufeff"))
     text = _normalise(text)
-    if title and not text.startswith(title):
-        text = f"{title}\n\n{text}"
+    # The headline the article was published with is part of its text (searchable, quoted);
+    # a title given from outside (sidecar, command line) is metadata only.
+    if own.title and _first_line(text) != own.title and not text.startswith(own.title):
+        text = f"{own.title}\n\n{text}"
     if not text.strip():
         raise LoadError("no text found in the file")
+    meta = given.over(own.over(default))
+    link = meta.url or url
     return SourceDocument(
         source=name,
         doc_id=doc_id_for(name),
-        title=_title(text, name),
+        title=meta.title or _title(text, name),
         text=text,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        published=meta.published, url=link, site=meta.site or host_name(link),
     )
 
 
@@ -126,8 +151,14 @@ def _normalise(text: str) -> str:
     return text.strip()
 
 
+def _first_line(text: str) -> str:
+    return text.strip().split("\n", 1)[0].lstrip("# ").strip()
+
+
 def _title(text: str, name: str) -> str:
-    first = text.strip().split("\n", 1)[0].lstrip("# ").strip()
+    """A text's first line is its headline (as in the sample and the BBC corpus), if it is
+    short enough to be one; else the file's name."""
+    first = _first_line(text)
     if 0 < len(first) <= 200:
         return first
-    return Path(name).stem
+    return Path(name).stem or name

@@ -10,18 +10,24 @@ files in well under a second. Usage inside: `python -m ingest.pdf_text LIMITS_JS
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
+from typing import Any
 
 from ingest.limits import Deadline, LimitError, LoadError, ReadLimits
+from ingest.metadata import ArticleMeta, clean_title, iso_date
 
 CHILD_MEMORY_BYTES = 1 << 30  # address space of the reading process
 
 
-def pdf_text(data: bytes, limits: ReadLimits, deadline: Deadline) -> str:
-    """The text of each page, pages separated by a blank line; LoadError with the reason."""
+def pdf_text(data: bytes, limits: ReadLimits, deadline: Deadline) -> tuple[str, ArticleMeta]:
+    """The text of each page, pages separated by a blank line, and the title and date of
+    the PDF's information dictionary where they look like an article's; LoadError with the
+    reason."""
     command = [sys.executable, "-m", "ingest.pdf_text", json.dumps(dataclasses.asdict(limits))]
     try:
         done = subprocess.run(command, input=data, capture_output=True,
@@ -34,10 +40,28 @@ def pdf_text(data: bytes, limits: ReadLimits, deadline: Deadline) -> str:
         raise LoadError("the PDF could not be read within the memory allowed") from None
     if "error" in reply:
         raise (LimitError if reply.get("limit") else LoadError)(reply["error"])
-    return reply["text"]
+    return reply["text"], ArticleMeta(title=_title(reply.get("title")),
+                                      published=_date(reply.get("created")))
 
 
-def _extract(data: bytes, limits: ReadLimits) -> str:
+# What word processors and PDF printers write as /Title when the author wrote none.
+_NOT_A_TITLE = re.compile(r"(?i)^(untitled|microsoft word - |document\d*$|.*\.(docx?|pdf|odt|"
+                          r"rtf|txt|html?|indd|qxd)$)")
+
+
+def _title(value: Any) -> str | None:
+    title = clean_title(value)
+    return title if title and not _NOT_A_TITLE.match(title) else None
+
+
+def _date(value: Any) -> str | None:
+    """/CreationDate as a date, if it is one a news PDF can have: not before 1990 (pypdf
+    reads a broken one as year 0 or 1) and not in the future."""
+    day = iso_date(value)
+    return day if day and "1990-01-01" <= day <= dt.date.today().isoformat() else None
+
+
+def _extract(data: bytes, limits: ReadLimits) -> dict[str, Any]:
     from pypdf import PdfReader, apply_configuration
 
     cap = limits.pdf_max_stream_bytes
@@ -58,7 +82,20 @@ def _extract(data: bytes, limits: ReadLimits) -> str:
             pages.append(page.extract_text() or "")
             chars += len(pages[-1])
             limits.check_chars(chars)
-        return "\n\n".join(pages)
+        return {"text": "\n\n".join(pages), **_information(reader)}
+
+
+def _information(reader: Any) -> dict[str, str | None]:
+    """/Title and /CreationDate; a malformed entry is left out, never fatal."""
+    found: dict[str, str | None] = {}
+    try:
+        info = reader.metadata
+        found["title"] = str(info.title) if info and info.title else None
+        created = info.creation_date if info else None
+        found["created"] = created.isoformat() if created else None
+    except Exception:  # pypdf raises on dates it cannot parse, among others
+        pass
+    return found
 
 
 def _main() -> None:
@@ -67,7 +104,7 @@ def _main() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
     limits = ReadLimits(**json.loads(sys.argv[1]))
     try:
-        reply: dict[str, object] = {"text": _extract(sys.stdin.buffer.read(), limits)}
+        reply: dict[str, object] = _extract(sys.stdin.buffer.read(), limits)
     except LoadError as exc:
         reply = {"error": str(exc), "limit": isinstance(exc, LimitError)}
     except MemoryError:
