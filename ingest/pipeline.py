@@ -2,9 +2,13 @@
 
 Three stages run at once, so the embedder never waits: a thread reads, parses and chunks
 the files ahead; the calling thread embeds chunks in full batches across files; a second
-thread writes fully embedded documents to the store in groups. A file whose bytes
-match the registry is reported unchanged without being parsed, and nothing loads the
-embedding model unless something changed.
+thread writes fully embedded documents to the store in groups. A file whose bytes (and
+the metadata given for it) match the registry is reported unchanged without being parsed,
+and nothing loads the embedding model unless something changed; a document whose text is
+the same and only its metadata changed has those rewritten, without embedding.
+
+Sources are files (with their folder's sidecar metadata, SIDECAR) and URLs: an article's
+page, or a feed whose entries' pages are read (ingest/fetch.py, ingest/feeds.py).
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.chunking import chunk_text
+from ingest.feeds import read_feed
+from ingest.fetch import Fetched, FetchPolicy, check_url, fetch
 from ingest.limits import Deadline, LoadError, ReadLimits
 from ingest.loaders import SUPPORTED_SUFFIXES, SourceDocument, doc_id_for, load_bytes, read_file
+from ingest.metadata import SIDECAR, ArticleMeta, read_sidecar
 from ingest.progress import IngestProgress
 from rag.components.embedding import EmbeddingModel
 from rag.components.sentence_vectors import SentenceVectors
-from rag.components.store import ChunkRecord, ChunkStore, DocumentWrite
+from rag.components.store import ChunkRecord, ChunkStore, DocumentWrite, Fingerprint
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,6 +57,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    # (URL, why): feed entries whose page failed, ingested from the entry's own content
+    from_feed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0  # chunks embedded and written
     seconds: float = 0.0
 
@@ -63,18 +72,23 @@ class IngestReport:
     def as_dict(self) -> dict[str, object]:
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "removed": self.removed,
-                "skipped": [{"file": f, "reason": r} for f, r in self.skipped]}
+                "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+                "from_feed": [{"url": u, "reason": r} for u, r in self.from_feed]}
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Expand folders (recursively, hidden entries left out); report paths that don't exist."""
+    """Expand folders (recursively, hidden entries left out); report paths that don't exist.
+    A folder's SIDECAR is its files' metadata, not an article."""
     files: list[Path] = []
     missing: list[tuple[str, str]] = []
     for path in paths:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                files.extend(Path(root) / n for n in sorted(names) if not n.startswith("."))
+                files.extend(Path(root) / n for n in sorted(names)
+                             if not n.startswith(".") and n != SIDECAR)
+        elif path.name == SIDECAR:
+            continue
         elif path.exists():
             files.append(path)
         else:
@@ -82,11 +96,22 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, missing
 
 
+def is_url(ref: str) -> bool:
+    """A command-line argument or a document's source that names a URL, not a file."""
+    return "://" in ref[:12] or ref.lower().startswith(("http:", "https:", "file:"))
+
+
 @dataclass
 class _Source:
-    origin: str  # what the report names: the path, or the upload's name
-    name: str  # the file name: the document's identity
-    read: Callable[[], bytes]
+    origin: str  # what the report names: the path, the upload's name, the URL
+    name: str  # the file name or the URL: the document's identity
+    read: Callable[[Deadline], tuple[bytes, str | None]]  # the bytes, and their type if
+    # the name does not say it (".html" for a fetched page)
+    given: ArticleMeta = field(default_factory=ArticleMeta)  # wins over the file's own
+    default: ArticleMeta = field(default_factory=ArticleMeta)  # where the file says nothing
+    url: str | None = None  # fetched from here
+    fallback: bytes | None = None  # a feed entry's own content, if its page fails
+    known_is_unchanged: bool = False  # a feed entry seen before: not fetched again
 
 
 @dataclass
@@ -96,10 +121,14 @@ class _Pending:
     origin: str
     doc: SourceDocument
     file_hash: str
+    meta_key: str
     chunks: list[ChunkRecord]
     existed: bool
     vectors: list[list[float]] = field(default_factory=list)
     failed: str | None = None
+    metadata_only: bool = False  # same text: only its article fields are rewritten...
+    unchanged: bool = False  # ...or only the hashes that let the next run skip parsing it
+    from_feed: str | None = None  # why the page was not read (the entry's content was)
 
     @property
     def embedded(self) -> bool:
@@ -120,24 +149,100 @@ class Ingestor:
         self.limits = ReadLimits.from_settings(settings)
 
     def ingest_paths(self, paths: Iterable[Path], *, prune: bool = False,
-                     progress: bool = True) -> IngestReport:
+                     progress: bool = True, given: ArticleMeta | None = None,
+                     urls: Iterable[str] = ()) -> IngestReport:
+        """Files and folders, and URLs (pages or feeds) in the same run. `given`: metadata
+        for every one of them (the command line's), over the sidecar's and the file's own.
+        prune: remove the documents of files not found (documents from URLs stay)."""
+        given = given or ArticleMeta()
         files, missing = discover(paths)
         report = IngestReport(skipped=missing)
-        sources = [_Source(str(f), f.name, lambda f=f: read_file(f, self.limits.max_bytes))
-                   for f in files]
+        sources = self._file_sources(files, given, report)
+        sources += self._url_sources(urls, given, report)
         self._ingest(sources, report, progress)
         if prune:
             seen = {f.name for f in files}
             for doc in self.store.documents():
-                if doc.source not in seen and self.store.delete_document(doc.doc_id):
+                if doc.source not in seen and not is_url(doc.source) and \
+                        self.store.delete_document(doc.doc_id):
                     report.removed.append(doc.source)
         return report
 
     def ingest_uploads(self, uploads: Iterable[tuple[str, bytes]]) -> IngestReport:
         report = IngestReport()
-        sources = [_Source(name, Path(name).name, lambda d=data: d) for name, data in uploads]
+        sources = [_Source(name, Path(name).name, lambda _, d=data: (d, None))
+                   for name, data in uploads]
         self._ingest(sources, report, progress=False)
         return report
+
+    def ingest_urls(self, urls: Iterable[str], given: ArticleMeta | None = None,
+                    progress: bool = False) -> IngestReport:
+        return self.ingest_paths([], progress=progress, given=given, urls=urls)
+
+    # -- sources ------------------------------------------------------------------------------
+
+    def _file_sources(self, files: list[Path], given: ArticleMeta,
+                      report: IngestReport) -> list[_Source]:
+        """Each file with its folder's sidecar entry; the files of a folder whose sidecar
+        is broken are skipped with its reason (ingested without, their metadata would
+        change twice)."""
+        sidecars: dict[Path, dict[str, ArticleMeta] | str] = {}
+        sources = []
+        for f in files:
+            if f.parent not in sidecars:
+                try:
+                    sidecars[f.parent] = read_sidecar(f.parent)
+                except LoadError as exc:
+                    sidecars[f.parent] = str(exc)
+            sidecar = sidecars[f.parent]
+            if isinstance(sidecar, str):
+                report.skipped.append((str(f), sidecar))
+                continue
+            sources.append(_Source(
+                str(f), f.name, lambda _, f=f: (read_file(f, self.limits.max_bytes), None),
+                given=given.over(sidecar.get(f.name, ArticleMeta()))))
+        return sources
+
+    def _url_sources(self, urls: Iterable[str], given: ArticleMeta,
+                     report: IngestReport) -> list[_Source]:
+        """Each URL fetched now, to tell a page from a feed; a feed becomes its entries,
+        whose pages are fetched by the pipeline's reading stage."""
+        sources: list[_Source] = []
+        for url in urls:
+            try:
+                check_url(url)
+                got = fetch(url, self.fetch_policy, Deadline(self.limits.seconds))
+                if got.is_feed:
+                    sources += self._entry_sources(got, given)
+                else:
+                    sources.append(_Source(url, url, lambda _, g=got: (g.data, g.suffix),
+                                           given=given, url=url))
+            except LoadError as exc:
+                report.skipped.append((url, str(exc)))
+            except Exception as exc:  # one bad URL must not stop the others
+                log.exception("fetching %s failed", url)
+                report.skipped.append((url, f"failed to fetch: {type(exc).__name__}"))
+        return sources
+
+    def _entry_sources(self, got: Fetched, given: ArticleMeta) -> list[_Source]:
+        feed = read_feed(got.data, got.final_url, self.settings.feed_max_entries)
+        return [_Source(
+            e.link, e.link, lambda deadline, link=e.link: self._fetch_page(link, deadline),
+            given=given.over(e.meta), default=ArticleMeta(site=feed.title), url=e.link,
+            fallback=e.as_page() if e.content else None, known_is_unchanged=True)
+            for e in feed.entries]
+
+    def _fetch_page(self, url: str, deadline: Deadline) -> tuple[bytes, str | None]:
+        got = fetch(url, self.fetch_policy, deadline)
+        if got.suffix is None:
+            raise LoadError(f"content type {got.media_type} is not an article page")
+        return got.data, got.suffix
+
+    @property
+    def fetch_policy(self) -> FetchPolicy:
+        return FetchPolicy(max_bytes=self.limits.max_bytes,
+                           timeout_s=self.settings.fetch_timeout_s,
+                           allow_private=self.settings.fetch_allow_private)
 
     # -- the three stages ---------------------------------------------------------------------
 
@@ -174,13 +279,13 @@ class Ingestor:
         bar.close(report.summary())
 
     def _prepare(self, sources: list[_Source],
-                 known: dict[str, tuple[str, str]]) -> Iterator[_Pending | _Outcome]:
+                 known: dict[str, Fingerprint]) -> Iterator[_Pending | _Outcome]:
         """Read, parse and chunk each changed file (run in a background thread)."""
         done: dict[str, str] = {}  # file name -> the file it came from, in this run
         for src in sources:
             if src.name in done:
-                yield ("skipped", src.origin, f"same file name as {done[src.name]}, "
-                       "ingested in this run")
+                yield ("skipped", src.origin, f"same {'URL' if is_url(src.name) else 'file name'}"
+                       f" as {done[src.name]}, ingested in this run")
                 continue
             try:
                 pending = self._read(src, known)
@@ -194,22 +299,46 @@ class Ingestor:
             done[src.name] = src.origin
             yield pending or ("unchanged", src.name, "")
 
-    def _read(self, src: _Source, known: dict[str, tuple[str, str]]) -> _Pending | None:
+    def _read(self, src: _Source, known: dict[str, Fingerprint]) -> _Pending | None:
         """The file read and chunked within its limits; None if it is unchanged."""
         deadline = Deadline(self.limits.seconds)
-        data = src.read()
+        before = known.get(doc_id_for(src.name))
+        if before and src.known_is_unchanged:  # a feed's entry, ingested before
+            return None
+        meta_key = src.given.key()
+        from_feed = None
+        try:
+            data, suffix = src.read(deadline)
+            doc = self._load(src, data, suffix, deadline, before, meta_key)
+        except LoadError as exc:
+            if src.fallback is None:
+                raise
+            from_feed, deadline = str(exc), Deadline(self.limits.seconds)
+            data, suffix = src.fallback, ".html"
+            doc = self._load(src, data, suffix, deadline, before, meta_key)
+        if doc is None:
+            return None
         file_hash = hashlib.sha256(data).hexdigest()
-        content_hash, known_file = known.get(doc_id_for(src.name), ("", ""))
-        if known_file == file_hash:  # the very bytes ingested before: nothing to parse
-            return None
-        doc = load_bytes(src.name, data, self.limits, deadline)
-        if doc.content_hash == content_hash:  # the same text in other bytes
-            return None
+        if before and doc.content_hash == before.content_hash:  # the same text
+            return _Pending(src.origin, doc, file_hash, meta_key, [], existed=True,
+                            metadata_only=True, from_feed=from_feed,
+                            unchanged=doc.meta.as_dict() == before.article)
         chunks = chunk_text(doc.text, self.settings.chunk_size, self.settings.chunk_overlap,
                             self.embedder.tokenizer)
         self.limits.check_chunks(len(chunks))
         deadline.check()
-        return _Pending(src.origin, doc, file_hash, chunks, existed=bool(content_hash))
+        return _Pending(src.origin, doc, file_hash, meta_key, chunks, existed=bool(before),
+                        from_feed=from_feed)
+
+    def _load(self, src: _Source, data: bytes, suffix: str | None, deadline: Deadline,
+              before: Fingerprint | None, meta_key: str) -> SourceDocument | None:
+        """The document of these bytes; None when they and the metadata given are the very
+        ones ingested before (nothing to parse)."""
+        if before and before.file_hash == hashlib.sha256(data).hexdigest() and \
+                before.meta_key == meta_key:
+            return None
+        return load_bytes(src.name, data, self.limits, deadline, suffix=suffix,
+                          given=src.given, default=src.default, url=src.url)
 
     def _embed(self, texts: list[str], owners: list[_Pending], batch: int) -> None:
         """Embed the oldest `batch` waiting chunks. If the call fails, each document of the
@@ -268,15 +397,28 @@ class Ingestor:
         by itself. Returns the failures: doc_id -> reason."""
         writes = [DocumentWrite(doc_id=p.doc.doc_id, source=p.doc.source, title=p.doc.title,
                                 text=p.doc.text, content_hash=p.doc.content_hash,
-                                file_hash=p.file_hash, chunks=p.chunks, embeddings=p.vectors)
-                  for p in group]
+                                file_hash=p.file_hash, chunks=p.chunks, embeddings=p.vectors,
+                                published=p.doc.published, url=p.doc.url, site=p.doc.site,
+                                meta_key=p.meta_key)
+                  for p in group if not p.metadata_only]
+        updates = [p for p in group if p.metadata_only]
+        failed: dict[str, str] = {}
+        if updates:
+            try:
+                self.store.update_articles([
+                    DocumentWrite(doc_id=p.doc.doc_id, source=p.doc.source,
+                                  title=p.doc.title, text="", content_hash=p.doc.content_hash,
+                                  file_hash=p.file_hash, chunks=[], embeddings=[],
+                                  published=p.doc.published, url=p.doc.url, site=p.doc.site,
+                                  meta_key=p.meta_key) for p in updates])
+            except Exception as exc:
+                failed = {p.doc.doc_id: f"failed to update: {exc}" for p in updates}
         try:
             self.store.write_documents(writes)
-            return {}
+            return failed
         except Exception:
-            if len(writes) == 1:
+            if len(writes) == 1 and not updates:
                 raise
-        failed: dict[str, str] = {}
         for one in writes:
             try:
                 self.store.write_documents([one])
@@ -299,7 +441,13 @@ class Ingestor:
                     report.skipped.append((doc.origin, failed[doc.doc.doc_id]))
                     bar.file_done()
                     continue
+                if doc.unchanged:
+                    report.unchanged.append(doc.doc.source)
+                    bar.file_done()
+                    continue
                 (report.updated if doc.existed else report.added).append(doc.doc.source)
+                if doc.from_feed:
+                    report.from_feed.append((doc.doc.source, doc.from_feed))
                 report.chunks += len(doc.chunks)
                 bar.file_done(len(doc.chunks))
 
@@ -336,4 +484,4 @@ def _ahead(items: Iterator[_Pending | _Outcome], size: int) -> Iterator[_Pending
         stop.set()
 
 
-__all__ = ["SUPPORTED_SUFFIXES", "IngestReport", "Ingestor", "discover"]
+__all__ = ["SUPPORTED_SUFFIXES", "IngestReport", "Ingestor", "discover", "is_url"]

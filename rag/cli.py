@@ -59,18 +59,33 @@ def _service(settings: Settings, short_lived: bool = False):  # late: `rag --hel
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.limits import LoadError
+    from ingest.metadata import ArticleMeta
+    from ingest.pipeline import is_url
+
+    urls = [p for p in args.paths if is_url(p)]
+    paths = [Path(p) for p in args.paths if not is_url(p)]
+    if (args.title or args.url) and len(args.paths) > 1:
+        raise UsageError("--title and --url describe one article: give one FILE or URL")
+    try:
+        given = ArticleMeta.checked(title=args.title, published=args.published, url=args.url,
+                                    site=args.site)
+    except LoadError as exc:
+        raise UsageError(str(exc)) from None
     service = _service(settings)
     if args.rebuild:
         service.rebuild()
     started = time.perf_counter()
-    report = service.ingest_paths([Path(p) for p in args.paths], prune=args.prune,
-                                  progress=not args.quiet)
+    report = service.ingest_paths(paths, prune=args.prune, progress=not args.quiet,
+                                  given=given, urls=urls)
     elapsed = time.perf_counter() - started
     for label in ("added", "updated", "unchanged", "removed"):
         for name in getattr(report, label):
             print(f"{label:9} {name}")
     for name, reason in report.skipped:
         print(f"{'skipped':9} {name}: {reason}")
+    for name, reason in report.from_feed:
+        print(f"{'note':9} {name}: the page failed ({reason}); read from the feed entry")
     print(f"{report.summary()} in {elapsed:.1f} s")
     written = report.added or report.updated or report.unchanged
     return 1 if report.skipped and not written else 0
@@ -86,9 +101,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(answer.answer)
     for c in answer.citations:
-        print(f"\n[{c.n}] {c.source}  chars {c.start}-{c.end}  score {c.score:.3f}")
+        print(f"\n[{c.n}] {_headline(c.title, c.site, c.published, c.source)}")
+        print(f"    {c.url or c.source}  chars {c.start}-{c.end}  score {c.score:.3f}")
         print(textwrap.indent(textwrap.fill(c.text, 96), "    "))
     return 0
+
+
+def _headline(title: str | None, site: str | None, published: str | None, source: str) -> str:
+    """What a reader knows an article by, "Headline — Outlet, 2024-07-05" (the file name
+    where it has no title)."""
+    about = ", ".join(x for x in (site, published) if x)
+    return f"{title or source}{f' — {about}' if about else ''}"
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
@@ -103,7 +126,8 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     docs = service.documents()
     for d in docs:
-        print(f"{d.doc_id}  {d.chunks:4d} chunks  {d.chars:7d} chars  {d.source}  {d.title[:50]}")
+        print(f"{d.doc_id}  {d.chunks:4d} chunks  {d.chars:7d} chars  {d.published or '':10}  "
+              f"{d.source}  {d.title[:50]}{f' ({d.site})' if d.site else ''}")
     print(f"{len(docs)} documents")
     return 0
 
@@ -148,10 +172,17 @@ def _parser() -> argparse.ArgumentParser:
         sp.set_defaults(run=run)
         return sp
 
-    sp = add("ingest", cmd_ingest, "Add or update files and folders (.txt .md .html .pdf).")
-    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp = add("ingest", cmd_ingest, "Add or update files and folders (.txt .md .html .pdf), "
+             "article pages and RSS/Atom feeds (http/https URLs).")
+    sp.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     sp.add_argument("--prune", action="store_true",
-                    help="remove documents whose files are not among PATHs")
+                    help="remove documents whose files are not among PATHs (URLs' stay)")
+    sp.add_argument("--published", metavar="YYYY-MM-DD",
+                    help="publication date of every article given (over the file's own and "
+                    "the sidecar's); lasting dates belong in the folder's metadata.json")
+    sp.add_argument("--site", metavar="OUTLET", help="the outlet that published them")
+    sp.add_argument("--title", help="the headline (one FILE or URL only)")
+    sp.add_argument("--url", metavar="URL", help="where it was published (one FILE only)")
     sp.add_argument("--rebuild", action="store_true",
                     help="drop the index first (needed after changing the embedding model)")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

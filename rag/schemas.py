@@ -5,21 +5,38 @@ These are also the HTTP API's response bodies, so they follow DESIGN.md's contra
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+ARTICLE_FIELDS = ("title", "published", "url", "site")
+
+
+def day_number(published: str | None) -> int | None:
+    """2024-07-05 -> 20240705, as chunks store it (`published_day`): Chroma's `where`
+    compares numbers, not date strings."""
+    return int(published.replace("-", "")) if published else None
 
 
 class Passage(BaseModel):
     """A span of one article: a retrieved chunk, or a sentence an answer quotes."""
 
-    source: str = Field(description="The article's file name.")
+    source: str = Field(description="The article's file name, or the URL it was fetched from.")
     doc_id: str
     chunk_id: str
     text: str
     start: int = Field(description="Character offset of `text` in the article's text.")
     end: int
     score: float
+    # What the article says about itself; null where it does not say.
+    title: str | None = Field(None, description="The article's headline.")
+    published: str | None = Field(None, description="Publication date, YYYY-MM-DD.")
+    url: str | None = Field(None, description="Where the article was published.")
+    site: str | None = Field(None, description="The outlet that published it.")
+
+    def article(self) -> dict[str, Any]:
+        """The four article fields, to pass on: `Citation(..., **passage.article())`."""
+        return {name: getattr(self, name) for name in ARTICLE_FIELDS}
 
 
 class Citation(Passage):
@@ -60,7 +77,10 @@ class Answer(BaseModel):
 class DocumentInfo(BaseModel):
     doc_id: str
     source: str
-    title: str
+    title: str = Field(description="The headline; the file name where the article has none.")
+    published: str | None = Field(None, description="Publication date, YYYY-MM-DD.")
+    url: str | None = None
+    site: str | None = Field(None, description="The outlet that published it.")
     content_hash: str
     chars: int
     chunks: int

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ingest.metadata import ArticleMeta
 from ingest.pipeline import Ingestor, IngestReport
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer, Switches
@@ -144,10 +145,16 @@ class RagService:
         return self.store.document_text(doc_id)
 
     def ingest_paths(self, paths: Iterable[Path], prune: bool = False,
-                     progress: bool = True) -> IngestReport:
-        report = self.ingestor.ingest_paths(paths, prune=prune, progress=progress)
+                     progress: bool = True, given: ArticleMeta | None = None,
+                     urls: Iterable[str] = ()) -> IngestReport:
+        """Files, folders and URLs (pages, feeds); `given`: metadata for all of them."""
+        report = self.ingestor.ingest_paths(paths, prune=prune, progress=progress,
+                                            given=given, urls=urls)
         self._follow_writes(bool(report.added or report.updated or report.removed))
         return report
+
+    def ingest_urls(self, urls: Iterable[str], given: ArticleMeta | None = None) -> IngestReport:
+        return self.ingest_paths([], progress=False, given=given, urls=urls)
 
     def ingest_uploads(self, uploads: Iterable[tuple[str, bytes]]) -> IngestReport:
         report = self.ingestor.ingest_uploads(uploads)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     max_pdf_pages: int = Field(1000, ge=1)
     max_pdf_stream_mb: float = Field(20.0, gt=0, description="One PDF stream, decompressed.")
     file_seconds: float = Field(30.0, gt=0, description="Wall clock to read and chunk a file.")
+    # URLs (ingest/fetch.py): a page or feed is also bounded by max_file_mb and file_seconds.
+    fetch_timeout_s: float = Field(15.0, gt=0, description="To connect, and between reads.")
+    fetch_allow_private: bool = Field(False, description=(
+        "Fetch from private, loopback and link-local addresses (off: a URL given to the "
+        "server must not reach inside its network)."))
+    feed_max_entries: int = Field(100, ge=1, description="Entries read from one feed.")
 
     # Retrieval and answering
     # 5, not 4: the checks of what a sentence answers now turn away most wrong quotes, and

@@ -10,6 +10,11 @@ Several documents may share one write (one Chroma call per step for all of them)
 Queries only return chunks whose hash matches the registry, and `repair()` (run before
 every ingest) finishes the journalled writes whose writer is gone: the work is
 proportional to the interrupted writes, not to the index.
+
+Each chunk and registry record carries its article's title, published (YYYY-MM-DD),
+published_day (20240705: Chroma's `where` compares numbers), url and site; a key is absent
+where the article does not say. A change of those alone rewrites them in place
+(`update_articles`), the text and its vectors untouched.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from rag.components.locks import DocumentLocks
 from rag.errors import RagError, describe
-from rag.schemas import DocumentInfo, Passage
+from rag.schemas import ARTICLE_FIELDS, DocumentInfo, Passage, day_number
 from rag.settings import Settings
 
 _REGISTRY_SUFFIX = "__documents"
@@ -71,7 +76,8 @@ class ChunkRecord:
 
 @dataclass(frozen=True)
 class DocumentWrite:
-    """A new version of one document, chunked and embedded."""
+    """A new version of one document, chunked and embedded (for `update_articles`, only
+    its identity, hashes and article fields are read)."""
 
     doc_id: str
     source: str
@@ -81,6 +87,27 @@ class DocumentWrite:
     file_hash: str
     chunks: list[ChunkRecord]
     embeddings: list[list[float]]
+    published: str | None = None  # YYYY-MM-DD
+    url: str | None = None
+    site: str | None = None
+    meta_key: str = ""  # what the metadata given from outside the file was (ingest's)
+
+    def article(self) -> dict[str, Any]:
+        """The article fields as Chroma metadata; None deletes a key an older version had
+        (Chroma merges a record's metadata on upsert and update)."""
+        return {"title": self.title, "published": self.published,
+                "published_day": day_number(self.published), "url": self.url,
+                "site": self.site}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an ingest compares a file with to tell whether it changed."""
+
+    content_hash: str  # of the extracted text
+    file_hash: str  # of the raw bytes
+    meta_key: str
+    article: dict[str, Any]  # title, published, url, site as stored
 
 
 def connect(settings: Settings) -> ClientAPI:
@@ -187,11 +214,13 @@ class ChunkStore:
         return sorted(docs, key=lambda d: d.source)
 
     @_chroma_errors("list documents")
-    def fingerprints(self) -> dict[str, tuple[str, str]]:
-        """doc_id -> (content hash, raw file hash) of every committed document: what an
-        ingest compares with to skip unchanged files without parsing them."""
+    def fingerprints(self) -> dict[str, Fingerprint]:
+        """doc_id -> fingerprint of every committed document: what an ingest compares with
+        to skip unchanged files without parsing them."""
         got = self.registry.get(include=["metadatas"])
-        return {doc_id: (str(m.get("content_hash", "")), str(m.get("file_hash", "")))
+        return {doc_id: Fingerprint(str(m.get("content_hash", "")),
+                                    str(m.get("file_hash", "")), str(m.get("meta_key", "")),
+                                    {f: m.get(f) for f in ARTICLE_FIELDS})
                 for doc_id, m in zip(got["ids"], got["metadatas"] or [], strict=True)}
 
     @_chroma_errors("read a document")
@@ -226,7 +255,7 @@ class ChunkStore:
                 texts.append(c.text)
                 metas.append({"doc_id": d.doc_id, "source": d.source,
                               "content_hash": d.content_hash, "start": c.start, "end": c.end,
-                              "chunk_index": i})
+                              "chunk_index": i, **d.article()})
             vectors.extend(d.embeddings)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with contextlib.ExitStack() as held:
@@ -242,9 +271,10 @@ class ChunkStore:
             self.registry.upsert(  # the commit point
                 ids=doc_ids, embeddings=[_PLACEHOLDER_VECTOR] * len(docs),
                 documents=[d.text for d in docs],
-                metadatas=[{"source": d.source, "title": d.title,
-                            "content_hash": d.content_hash, "file_hash": d.file_hash,
-                            "chars": len(d.text), "chunks": len(d.chunks), "ingested_at": now}
+                metadatas=[{"source": d.source, "content_hash": d.content_hash,
+                            "file_hash": d.file_hash, "meta_key": d.meta_key,
+                            "chars": len(d.text), "chunks": len(d.chunks), "ingested_at": now,
+                            **d.article()}
                            for d in docs],
             )
             self._bump_generation()
@@ -257,6 +287,31 @@ class ChunkStore:
                      for i in range(int(m.get("chunks", 0)))]
             if stale:
                 self.chunks.delete(ids=stale)
+
+    @_chroma_errors("update documents")
+    def update_articles(self, docs: list[DocumentWrite]) -> None:
+        """New article fields (title, date, url, site) for documents whose text is unchanged:
+        their chunks' metadata are rewritten in place, then the registry's (the commit
+        point: an interrupted update is redone by the next ingest, which still sees the old
+        fields there). A document whose text changed meanwhile is left alone. Only a change
+        of the fields themselves (not of the hashes) is a new generation."""
+        changed = False
+        for d in sorted(docs, key=lambda d: d.doc_id):
+            with self._locks.hold(d.doc_id):
+                got = self.registry.get(ids=[d.doc_id], include=["metadatas"])
+                meta = (got["metadatas"] or [None])[0] if got["ids"] else None
+                if not meta or meta.get("content_hash") != d.content_hash:
+                    continue
+                ids = [chunk_id(d.doc_id, d.content_hash, i)
+                       for i in range(int(meta.get("chunks", 0)))]
+                if any(meta.get(k) != v for k, v in d.article().items()):
+                    changed = True
+                    if ids:
+                        self.chunks.update(ids=ids, metadatas=[d.article()] * len(ids))
+                self.registry.update(ids=[d.doc_id], metadatas=[
+                    {"file_hash": d.file_hash, "meta_key": d.meta_key, **d.article()}])
+        if changed:
+            self._bump_generation()
 
     @_chroma_errors("delete a document")
     def delete_document(self, doc_id: str) -> bool:
@@ -404,13 +459,21 @@ def _committed(meta: Any, versions: dict[str, Any]) -> bool:
 
 def _passage(chunk_id: str, text: str, meta: Any, score: float) -> Passage:
     return Passage(source=str(meta["source"]), doc_id=str(meta["doc_id"]), chunk_id=chunk_id,
-                   text=text, start=int(meta["start"]), end=int(meta["end"]), score=score)
+                   text=text, start=int(meta["start"]), end=int(meta["end"]), score=score,
+                   **_article(meta))
+
+
+def _article(meta: Any) -> dict[str, str | None]:
+    """The article fields of a chunk or registry record (None where absent: an index
+    written before they existed has none)."""
+    return {f: (str(meta[f]) if meta.get(f) is not None else None) for f in ARTICLE_FIELDS}
 
 
 def _doc_info(doc_id: str, meta: Any) -> DocumentInfo:
     meta = dict(meta or {})
+    article = _article(meta)
     return DocumentInfo(doc_id=doc_id, source=str(meta.get("source", "")),
-                        title=str(meta.get("title", "")),
+                        **{**article, "title": article["title"] or ""},
                         content_hash=str(meta.get("content_hash", "")),
                         chars=int(meta.get("chars", 0)), chunks=int(meta.get("chunks", 0)),
                         ingested_at=str(meta.get("ingested_at", "")))

@@ -79,7 +79,7 @@ def test_search_returns_passages(client: TestClient) -> None:
     body = client.post("/v1/search", json={"query": "Belt and Road", "top_k": 2}).json()
     assert len(body["results"]) == 2
     assert set(body["results"][0]) == {"source", "doc_id", "chunk_id", "text", "start", "end",
-                                       "score"}
+                                       "score", "title", "published", "url", "site"}
 
 
 @pytest.mark.parametrize(("payload", "text"), [

@@ -86,3 +86,30 @@ def test_rebuild_drops_the_index(fresh_service: RagService) -> None:
     fresh_service.ingest_paths([ARTICLES], progress=False)
     fresh_service.rebuild()
     assert fresh_service.documents() == [] and fresh_service.search("Orban") == []
+
+
+def test_article_fields_are_written_and_rewritten_on_the_server_too(
+        chroma_server: int, tmp_path: Path) -> None:
+    """Chroma merges a record's metadata on upsert and update: a field the article no
+    longer has must be deleted, not kept from the version before (same on the server)."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    name = sorted(ARTICLES.glob("*.txt"))[3].name
+    (folder / name).write_bytes((ARTICLES / name).read_bytes())
+    sidecar = folder / "metadata.json"
+    sidecar.write_text(json.dumps({name: {"published": "2023-10-17", "site": "Wire"}}))
+    service = RagService(make_settings(tmp_path / "unused", chroma_host="127.0.0.1",
+                                       chroma_port=chroma_server, collection="server_meta"))
+    service.ingest_paths([folder], progress=False)
+    hit = service.search("Belt and Road Forum in Beijing", top_k=1)[0]
+    assert (hit.source, hit.published, hit.site) == (name, "2023-10-17", "Wire")
+
+    sidecar.write_text(json.dumps({name: {"published": "2023-10-18"}}))
+    assert service.ingest_paths([folder], progress=False).updated == [name]
+    [doc] = service.documents()
+    assert (doc.published, doc.site) == ("2023-10-18", None)
+    got = service.store.chunks.get(where={"published_day": 20231018}, include=["metadatas"])
+    assert got["ids"] and all("site" not in m for m in got["metadatas"] or [])
+    assert service.store.chunks.get(where={"published_day": 20231017})["ids"] == []
+    hit = service.search("Belt and Road Forum in Beijing", top_k=1)[0]
+    assert (hit.published, hit.site, hit.title) == ("2023-10-18", None, doc.title)
