@@ -69,6 +69,17 @@ class SearchRequest(BaseModel):
         return _not_blank(value, "query")
 
 
+class UrlRequest(BaseModel):
+    """POST /v1/documents as JSON: an article's page or an RSS/Atom feed to ingest."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(max_length=2048, pattern=r"^https?://", description=(
+        "An article's page, or a feed whose entries' pages are ingested (new entries only, "
+        "when it was ingested before). Only http(s); private addresses are refused unless "
+        "the server allows them (RAG_FETCH_ALLOW_PRIVATE)."),
+        examples=["https://www.example.com/news/feed.xml"])
+
+
 class SearchResponse(BaseModel):
     results: list[Passage]
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, UploadFile
-from pydantic import WithJsonSchema
+from fastapi import APIRouter, File, Path, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
-from rag.api.deps import ServiceDep
+from rag.api.deps import ServiceDep, get_service
 from rag.api.errors import DocumentNotFoundError, UploadTooLargeError
-from rag.api.models import error_responses
+from rag.api.models import UrlRequest, error_responses
 from rag.schemas import DocumentInfo
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -29,16 +33,48 @@ def list_documents(service: ServiceDep) -> dict[str, list[DocumentInfo]]:
     return {"documents": service.documents()}
 
 
-@router.post("", responses=error_responses(
-    {413: "a file is over RAG_MAX_UPLOAD_MB, or the request over it plus 1 MB"}))
+class _UploadOrUrl(APIRoute):
+    """One operation, two bodies: a JSON body ({"url": ...}) is taken here, before FastAPI
+    would read it as the form the upload declares (and refuse it: no files)."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        upload = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            media_type = request.headers.get("content-type", "").partition(";")[0]
+            if media_type.strip().lower() == "application/json":
+                return await _ingest_url(request)
+            return await upload(request)
+
+        return handler
+
+
+async def _ingest_url(request: Request) -> Response:
+    try:
+        asked = UrlRequest.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    report = await run_in_threadpool(get_service(request).ingest_urls, [asked.url])
+    return JSONResponse(report.as_dict())
+
+
 async def upload_documents(files: Annotated[list[Upload], File(min_length=1)],
                            service: ServiceDep) -> dict[str, Any]:
-    """Ingest the uploaded files at once; bad files are skipped with a reason each. The
+    """Ingest the uploaded files at once, or, with a JSON body {"url": ...}, an article's
+    page or a feed's new entries. Bad files and URLs are skipped with a reason each. The
     request as a whole is bounded before it is read (rag/api/guard.py), each file here."""
     limit = int(service.settings.max_upload_mb * 1_000_000)
     uploads = [(f.filename or "upload", await _read_capped(f, limit)) for f in files]
     report = await run_in_threadpool(service.ingest_uploads, uploads)
     return report.as_dict()
+
+
+router.add_api_route(
+    "", upload_documents, methods=["POST"], route_class_override=_UploadOrUrl,
+    responses=error_responses(
+        {413: "a file is over RAG_MAX_UPLOAD_MB, or the request over it plus 1 MB"}),
+    openapi_extra={"requestBody": {"content": {"application/json": {
+        "schema": UrlRequest.model_json_schema()}}}})
 
 
 @router.delete("/{doc_id}", responses=error_responses({404: "no such document"}))
