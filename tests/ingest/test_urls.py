@@ -137,3 +137,27 @@ def test_private_addresses_are_refused_by_default(tmp_path: Path, site: NewsSite
     for _, reason in report.skipped:
         assert "private or local address" in reason and "RAG_FETCH_ALLOW_PRIVATE" in reason
     assert site.hits == [], "nothing was requested"
+
+
+def test_the_command_line_takes_urls_beside_files_and_prune_keeps_them(
+        site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from rag.cli import main
+
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("RAG_FETCH_ALLOW_PRIVATE", "true")
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "note.md").write_text("---\ntitle: A note\ndate: 2024-01-02\n---\nShort note.")
+    assert main(["ingest", "-q", "--prune", str(folder), site.url("/feed.xml"),
+                 "file:///etc/passwd"]) == 0
+    out = capsys.readouterr().out
+    assert "6 added" in out and "1 skipped" in out
+    assert f"note      {site.url('/news/ferry-timetable')}: the page failed (HTTP 404" in out
+    assert "skipped   file:///etc/passwd: only http and https" in out
+    (folder / "note.md").unlink()
+    assert main(["ingest", "-q", "--prune", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "removed   note.md" in out and "1 removed" in out, "URLs' documents stay"
+    assert main(["documents"]) == 0
+    assert "5 documents" in capsys.readouterr().out
