@@ -213,7 +213,10 @@ def answer_entity(part: Part, sentence: Span, question_lemmas: frozenset[str]) -
     if not typed:
         return None
     lemmas = part.lemmas | question_lemmas
-    return max(typed, key=lambda e: _closeness(e, sentence, lemmas, part.names))
+    best = max(typed, key=lambda e: _closeness(e, sentence, lemmas, part.names))
+    if len(best) > 1 and best[-1].tag_ == "POS":  # "Jack Straw's" answers "Jack Straw"
+        return best[:-1]
+    return best
 
 
 def eligible(part: Part, rows: np.ndarray) -> np.ndarray:
@@ -310,8 +313,9 @@ def _entities(sentence: Span) -> list[Span]:
         if tok is not None and tok.pos_ == "PROPN" and tok.i not in tagged:
             run.append(tok)
             continue
-        # A lone short word ("Mr", "Dr") is a title, not a name.
-        if run and (len(run) > 1 or len(run[0].text) > 3):
+        # A lone short word ("Mr", "Dr") is a title, and a lone capital opening the sentence
+        # ("Talk show host ...") may be any word: neither is taken for a name.
+        if run and (len(run) > 1 or (len(run[0].text) > 3 and run[0].i != sentence.start)):
             ents.append(Span(sentence.doc, run[0].i, run[-1].i + 1, label="NAME"))
         run = []
     return ents
