@@ -387,7 +387,8 @@ class Ingestor:
                 bar.file_done()
             else:
                 ready.append(doc)
-        if ready and (last or sum(len(d.chunks) for d in ready) >= WRITE_GROUP_CHUNKS):
+        # A metadata-only update counts as one chunk: its group still holds one lock each.
+        if ready and (last or sum(len(d.chunks) or 1 for d in ready) >= WRITE_GROUP_CHUNKS):
             group = ready[:]
             ready.clear()
             writes.append((group, writer.submit(self._write, group)))

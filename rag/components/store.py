@@ -290,28 +290,38 @@ class ChunkStore:
 
     @_chroma_errors("update documents")
     def update_articles(self, docs: list[DocumentWrite]) -> None:
-        """New article fields (title, date, url, site) for documents whose text is unchanged:
-        their chunks' metadata are rewritten in place, then the registry's (the commit
-        point: an interrupted update is redone by the next ingest, which still sees the old
-        fields there). A document whose text changed meanwhile is left alone. Only a change
-        of the fields themselves (not of the hashes) is a new generation."""
-        changed = False
-        for d in sorted(docs, key=lambda d: d.doc_id):
-            with self._locks.hold(d.doc_id):
-                got = self.registry.get(ids=[d.doc_id], include=["metadatas"])
-                meta = (got["metadatas"] or [None])[0] if got["ids"] else None
+        """New article fields (title, date, url, site) for documents whose text is unchanged,
+        in one group like write_documents: their chunks' metadata are rewritten in place,
+        then the registry's (the commit point: an interrupted update is redone by the next
+        ingest, which still sees the old fields there). A document whose text changed
+        meanwhile is left alone. Only a change of the fields themselves (not of the hashes
+        alone) is a new generation."""
+        if not docs:
+            return
+        by_id = {d.doc_id: d for d in docs}
+        with contextlib.ExitStack() as held:
+            for doc_id in sorted(by_id):  # one order for everyone: no deadlock
+                held.enter_context(self._locks.hold(doc_id))
+            got = self.registry.get(ids=list(by_id), include=["metadatas"])
+            chunk_ids, chunk_metas, ids, metas, changed = [], [], [], [], False
+            for doc_id, meta in zip(got["ids"], got["metadatas"] or [], strict=True):
+                d = by_id[doc_id]
                 if not meta or meta.get("content_hash") != d.content_hash:
                     continue
-                ids = [chunk_id(d.doc_id, d.content_hash, i)
-                       for i in range(int(meta.get("chunks", 0)))]
                 if any(meta.get(k) != v for k, v in d.article().items()):
-                    changed = True
-                    if ids:
-                        self.chunks.update(ids=ids, metadatas=[d.article()] * len(ids))
-                self.registry.update(ids=[d.doc_id], metadatas=[
-                    {"file_hash": d.file_hash, "meta_key": d.meta_key, **d.article()}])
-        if changed:
-            self._bump_generation()
+                    changed, count = True, int(meta.get("chunks", 0))
+                    chunk_ids += [chunk_id(doc_id, d.content_hash, i) for i in range(count)]
+                    chunk_metas += [d.article()] * count
+                ids.append(doc_id)
+                metas.append({"file_hash": d.file_hash, "meta_key": d.meta_key, **d.article()})
+            batch = self._client.get_max_batch_size()
+            for lo in range(0, len(chunk_ids), batch):
+                self.chunks.update(ids=chunk_ids[lo:lo + batch],
+                                   metadatas=chunk_metas[lo:lo + batch])
+            if ids:
+                self.registry.update(ids=ids, metadatas=metas)
+            if changed:
+                self._bump_generation()
 
     @_chroma_errors("delete a document")
     def delete_document(self, doc_id: str) -> bool:

@@ -124,3 +124,20 @@ def test_the_command_line_gives_metadata_over_the_sidecar(
     assert main(["ask", "What did Bertalan Havasi tell MTI?"]) == 0
     printed = capsys.readouterr().out
     assert "[1] " in printed
+
+
+def test_given_metadata_that_changes_nothing_is_recorded_so_the_next_run_does_not_parse(
+        fresh_service: RagService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "news"
+    shutil.copytree(ARTICLES, folder)
+    (folder / "metadata.json").unlink()
+    fresh_service.ingest_paths([folder], progress=False)
+    shutil.copy(ARTICLES / "metadata.json", folder)  # titles the files have already
+    report = fresh_service.ingest_paths([folder], progress=False)
+    assert len(report.unchanged) == 5 and not report.updated
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unchanged file was parsed")
+
+    monkeypatch.setattr("ingest.pipeline.load_bytes", no_parsing)
+    assert len(fresh_service.ingest_paths([folder], progress=False).unchanged) == 5
