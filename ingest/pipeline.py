@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ingest.chunking import chunk_text
 from ingest.feeds import read_feed
-from ingest.fetch import Fetched, FetchPolicy, check_url, fetch
+from ingest.fetch import Fetched, FetchPolicy, fetch
 from ingest.limits import Deadline, LoadError, ReadLimits
 from ingest.loaders import SUPPORTED_SUFFIXES, SourceDocument, doc_id_for, load_bytes, read_file
 from ingest.metadata import SIDECAR, ArticleMeta, read_sidecar
@@ -209,8 +209,8 @@ class Ingestor:
         whose pages are fetched by the pipeline's reading stage."""
         sources: list[_Source] = []
         for url in urls:
+            url = url.split("#", 1)[0]  # a fragment names a place in the page, not another page
             try:
-                check_url(url)
                 got = fetch(url, self.fetch_policy, Deadline(self.limits.seconds))
                 if got.is_feed:
                     sources += self._entry_sources(got, given)

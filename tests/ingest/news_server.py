@@ -4,6 +4,7 @@ linking to them, on a loopback port the test owns (no network)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class Route:
     content_type: str = HTML
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    stall: float = 0.0  # seconds between the headers and the body
 
 
 @dataclass
@@ -91,6 +93,8 @@ def news_site() -> Iterator[NewsSite]:
             for name, value in route.headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            self.wfile.flush()
+            time.sleep(route.stall)
             self.wfile.write(route.body)
 
         def log_message(self, *args: object) -> None:  # quiet

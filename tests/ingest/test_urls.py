@@ -3,6 +3,7 @@ into a real embedded Chroma: metadata, idempotence by URL, fallbacks and refusal
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,6 +128,17 @@ def test_broken_urls_are_skipped_with_their_reasons(tmp_path: Path, site: NewsSi
     assert "cannot resolve" in reasons["http://no-such-host.invalid/a"]
     assert report.added == [site.url("/news/valley-floods")], "the good URL still goes in"
     assert site.hits.count("/loop") == MAX_REDIRECTS + 1
+
+
+def test_a_stalled_response_is_given_up_after_the_timeout(tmp_path: Path,
+                                                         site: NewsSite) -> None:
+    service = RagService(make_settings(tmp_path / "index", fetch_allow_private=True,
+                                       fetch_timeout_s=0.3))
+    site.routes["/slow"] = Route(body=b"<p>late</p>", stall=3)
+    started = time.monotonic()
+    report = service.ingest_urls([site.url("/slow")])
+    assert "RAG_FETCH_TIMEOUT_S" in dict(report.skipped)[site.url("/slow")]
+    assert time.monotonic() - started < 2
 
 
 def test_private_addresses_are_refused_by_default(tmp_path: Path, site: NewsSite) -> None:
