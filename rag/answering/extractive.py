@@ -251,7 +251,7 @@ def _compose(answered: Sequence[tuple[Part, list[Quote]]],
                 n=numbers[i], source=c.passage.source, doc_id=c.passage.doc_id,
                 chunk_id=c.passage.chunk_id, text=text, start=start, end=end,
                 score=round(score, 4), answer_start=inside[0] if inside else None,
-                answer_end=inside[1] if inside else None))
+                answer_end=inside[1] if inside else None, **c.passage.article()))
         return f"[{numbers[i]}]"
 
     pieces = []
