@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -34,6 +34,7 @@ from rag.answering.features import (
     words_of,
 )
 from rag.answering.question import Part, Question
+from rag.answering.timeline import as_of, day_of, resolve
 from rag.components.embedding import EmbeddingModel
 from rag.components.language import LanguagePipeline
 from rag.components.sentence_vectors import SentenceVectors
@@ -44,6 +45,7 @@ SENTENCE_VECTORS = 20_000  # kept in memory
 RELATED = 3  # passages shown with a refusal
 MAX_SENTENCES = 2  # quoted for a part
 MAX_LIST = 4  # for a part asking for a list, one per article
+MAX_TIMELINE = 8  # events (articles) a timeline lists
 MORE_LIKELY_THAN_NOT = 0.5  # a further sentence is quoted when it holds the answer this likely
 
 
@@ -64,6 +66,7 @@ class Quote:
     index: int  # into the candidates
     score: float
     value: tuple[int, int] | None = None  # the short answer's span in the article
+    dated: bool = False  # the short answer is a date (it may be relative: "on Wednesday")
     also: list[int] = field(default_factory=list)  # the same answer in other articles
 
 
@@ -110,11 +113,45 @@ class ExtractiveAnswerer:
         reading = self.read(question, passages)
         if reading is None:
             return refusal(related)
-        answered = [(part, self._quotes(part, reading, rows))
+        if question.timeline:
+            return self._timeline(question.parts[0], reading) or refusal(related)
+        answered = [(part, self._quotes(part, reading, rows, question.recent))
                     for part, rows in zip(question.parts, reading.rows, strict=True)]
         if not any(quotes for _, quotes in answered):
             return refusal(related)
-        return _compose(answered, reading.candidates)
+        draft = _compose(answered, reading.candidates)
+        if question.recent:  # say which day the answer rests on, where the article says
+            newest = max((c.published for c in draft.citations if c.published), default=None)
+            if newest:
+                draft = replace(draft, answer=f"{as_of(newest)}: {draft.answer}")
+        return draft
+
+    def _timeline(self, part: Part, reading: Reading) -> AnswerDraft | None:
+        """One line per article: its best sentence for the question, in date order (articles
+        without a date last, in the ranker's order)."""
+        rows = reading.rows[0]
+        allowed = eligible(part, rows) if self.switches.gates else np.ones(len(rows), bool)
+        if not allowed.any():
+            return None
+        ranked = np.where(allowed, self.weights.rank_scores(rows), -np.inf)
+        best: dict[str, int] = {}
+        for i in np.argsort(-ranked):
+            if allowed[i]:
+                best.setdefault(reading.candidates[i].passage.doc_id, int(i))
+        events = list(best.values())[:MAX_TIMELINE]
+        events.sort(key=lambda i: (day_of(reading.candidates[i].passage.published) is None,
+                                   reading.candidates[i].passage.published or "",
+                                   -ranked[i]))
+        lines, citations = [], []
+        for n, i in enumerate(events, 1):
+            c = reading.candidates[i]
+            day = day_of(c.passage.published)
+            citations.append(Citation(n=n, source=c.passage.source, doc_id=c.passage.doc_id,
+                                      chunk_id=c.passage.chunk_id, text=c.text, start=c.start,
+                                      end=c.end, score=round(float(ranked[i]), 4),
+                                      **c.passage.article()))
+            lines.append(f"- {f'{day:%-d %B %Y}' if day else 'Undated'}: {c.text} [{n}]")
+        return AnswerDraft(answer="\n".join(lines), refused=False, citations=citations)
 
     def read(self, question: Question, passages: Sequence[Passage]) -> Reading | None:
         """The candidates, parsed, with a row of features for each part of the question."""
@@ -141,10 +178,12 @@ class ExtractiveAnswerer:
                 for k, part in enumerate(question.parts)]
         return Reading(candidates, annotated, rows, cosines)
 
-    def _quotes(self, part: Part, reading: Reading, rows: np.ndarray) -> list[Quote]:
+    def _quotes(self, part: Part, reading: Reading, rows: np.ndarray,
+                recent: bool = False) -> list[Quote]:
         """The part's best sentence, if the part looks answered; then, in the ranker's order,
         those more likely than not to hold the answer too (a list's answers from further
-        articles, or a second telling)."""
+        articles, or a second telling). For the latest state of things (`recent`), the
+        newest article's likely answer comes first."""
         allowed = eligible(part, rows) if self.switches.gates else np.ones(len(rows), bool)
         if not allowed.any():
             return []
@@ -155,6 +194,11 @@ class ExtractiveAnswerer:
             return []
         holds = self.weights.holds_answer(rows[allowed], ranked)
         index = np.flatnonzero(allowed)
+        if recent:
+            likely = [j for j in range(len(ranked))
+                      if j == top or holds[j] >= MORE_LIKELY_THAN_NOT]
+            top = max(likely, key=lambda j: (
+                reading.candidates[index[j]].passage.published or "", j == top, ranked[j]))
         picked = [top]
         docs = {reading.candidates[index[top]].passage.doc_id}
         for j in np.argsort(-ranked)[1:]:
@@ -172,26 +216,30 @@ class ExtractiveAnswerer:
         quotes = []
         for j in picked:
             i = int(index[j])
-            value = self._value(part, reading, i)
-            also = self._same_answer(reading, i, value, order) if value else []
-            quotes.append(Quote(i, answered, value, also))
+            value, label = self._value(part, reading, i)
+            also = self._same_answer(reading, i, value, order)
+            quotes.append(Quote(i, answered, value, dated=label in ("DATE", "TIME"), also=also))
         return quotes
 
-    def _value(self, part: Part, reading: Reading, i: int) -> tuple[int, int] | None:
+    def _value(self, part: Part, reading: Reading,
+               i: int) -> tuple[tuple[int, int] | None, str]:
+        """The short answer's span in the article, and its entity label."""
         if not self.switches.short_answer or part.open:
-            return None
+            return None, ""
         a = reading.annotated[i]
         entity = answer_entity(part, a.sentence, frozenset())
         if entity is None:
-            return None
+            return None, ""
         base = a.candidate.passage.start
-        return base + entity.start_char, base + entity.end_char
+        return (base + entity.start_char, base + entity.end_char), entity.label_
 
-    def _same_answer(self, reading: Reading, i: int, value: tuple[int, int],
+    def _same_answer(self, reading: Reading, i: int, value: tuple[int, int] | None,
                      order: list[int]) -> list[int]:
         """Other articles' sentences among `order` that hold the same short answer: the fact
         is cited in each article that reports it."""
         c = reading.candidates[i]
+        if value is None:
+            return []
         said = c.passage.text[value[0] - c.passage.start:value[1] - c.passage.start].lower()
         also: dict[str, int] = {}
         for j in order:
@@ -268,5 +316,8 @@ def _compose(answered: Sequence[tuple[Part, list[Quote]]],
             quote = citations[numbers[q.index] - 1].text
             short = (c.passage.text[q.value[0] - c.passage.start:q.value[1] - c.passage.start]
                      if q.value else "")
+            day = resolve(short, c.passage.published) if q.dated else None
+            if day:  # "on Wednesday" in an article of 5 July 2024 is 3 July 2024
+                short = f"{short} ({day})"
             pieces.append(f"{short}: {quote} {marks}" if short else f"{quote} {marks}")
     return AnswerDraft(answer=" ".join(pieces), refused=False, citations=citations)

@@ -63,6 +63,13 @@ SAYING = frozenset("say tell add state announce claim argue insist warn describe
 # Putin" asks about the meeting, not the reporting.
 THE_ARTICLES = frozenset("article story report text piece coverage".split())
 
+# Words asking for the latest state of things: answered from the newest article, "as of"
+# its date.
+RECENT = frozenset("latest now recent recently current currently still newest".split())
+
+# Words asking for events in order: answered as a timeline, one line per article.
+TIMELINE = frozenset("timeline chronology".split())
+
 # Adverbs that point back into the conversation ("what happened there", "and then?").
 REFERRING_ADVERBS = frozenset({"there", "then"})
 

@@ -9,7 +9,7 @@ check of the reader takes `(Part, candidate)`. Nothing downstream parses the raw
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from rag.answering.base import REFUSAL
@@ -17,9 +17,11 @@ from rag.answering.lexicon import (
     ASIDE,
     KIND_TYPES,
     NAMES,
+    RECENT,
     REFERRING_ADVERBS,
     SAYING,
     THE_ARTICLES,
+    TIMELINE,
     WH_TYPES,
 )
 from rag.answering.markers import strip_markers
@@ -70,6 +72,8 @@ class Question:
     context: str = ""  # the earlier question a follow-up continues
     answered: str = ""  # the answer given to it, without markers ("" after a refusal)
     lemmas: frozenset[str] = field(default=frozenset())  # of the context: a follow-up's topic
+    recent: bool = False  # asks for the latest state of things ("what is the latest ...")
+    timeline: bool = False  # asks for events in order ("what happened between A and B")
 
     @property
     def search_text(self) -> str:
@@ -97,9 +101,17 @@ def read_question(text: str, history: Sequence[Turn], language: LanguagePipeline
             answered = strip_markers(last.content).strip()
     context_lemmas = frozenset(_content_lemmas(language.parse_one(context))) if context else \
         frozenset()
-    return Question(text=text, parts=tuple(read_part(d) for d in part_docs),
-                    history=tuple(history), context=context, answered=answered,
-                    lemmas=context_lemmas)
+    parts_read = tuple(read_part(d) for d in part_docs)
+    lemmas = {t.lemma_.lower() for t in whole} | {t.lower_ for t in whole}  # "latest": "late"
+    # "A timeline of ...", or "what happened" over a span: "between ...", "from 2023 to 2025".
+    spans = "between" in lemmas or sum(e.label_ == "DATE" for e in whole.ents) >= 2
+    timeline = bool(lemmas & TIMELINE) or (len(parts_read) == 1 and spans and
+                                          parts_read[0].verb == "happen")
+    if timeline:  # "from 2023 to 2025" spans the events: no one article must name the years
+        parts_read = tuple(replace(p, values=frozenset()) for p in parts_read)
+    return Question(text=text, parts=parts_read, history=tuple(history), context=context,
+                    answered=answered, lemmas=context_lemmas, recent=bool(lemmas & RECENT),
+                    timeline=timeline)
 
 
 def refers_back(doc: Doc) -> bool:
