@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.schemas import Citation
 from tests.conftest import ARTICLES, free_port
 
 RAG = Path(sys.executable).with_name("rag")
@@ -37,7 +38,7 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_ingest_again_reports_unchanged_and_skips_with_reasons(
         indexed: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
-    bad.write_bytes(b"\xff\xfe\x00\x01")
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # a picture named .txt: not UTF-8
     result = run(["ingest", str(ARTICLES), str(bad)], indexed)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("unchanged") >= 5
@@ -60,8 +61,10 @@ def test_ask_json_follows_the_api_shape(indexed: Path) -> None:
     assert set(body) == {"answer", "refused", "mode", "citations", "related", "unsupported",
                          "timings_ms"}
     assert body["mode"] == "extractive" and body["citations"]
-    assert set(body["citations"][0]) == {"n", "source", "doc_id", "chunk_id", "text", "start",
-                                         "end", "score"}
+    # Every field of the API's Citation (the article's metadata, the short answer's offsets).
+    assert set(body["citations"][0]) == set(Citation.model_fields)
+    assert {"n", "source", "doc_id", "chunk_id", "text", "start", "end", "answer_start",
+            "answer_end"} <= set(Citation.model_fields)
 
 
 def test_documents_lists_and_removes(tmp_path: Path) -> None:

@@ -23,8 +23,9 @@ import rag.answering.generative
 import rag.api.app
 import rag.cli
 from rag.answering import TextDelta
+from rag.answering.question import Question
 from rag.errors import RagError
-from rag.schemas import Passage, Turn
+from rag.schemas import Passage
 from rag.service import RagService
 from tests.conftest import free_port, make_settings
 from ui.errors import UI_WORDING, describe_error
@@ -126,8 +127,7 @@ class _FailsMidStream:
     def __init__(self, exc: Exception) -> None:
         self.exc = exc
 
-    def stream(self, question: str, passages: Sequence[Passage],
-               history: Sequence[Turn]) -> Iterator[TextDelta]:
+    def stream(self, question: Question, passages: Sequence[Passage]) -> Iterator[TextDelta]:
         yield TextDelta("They met ")
         raise self.exc
 

@@ -25,10 +25,11 @@ from rag.answering.generative import (
     LLMBusyError,
     LLMUnavailableError,
     build_messages,
+    condense_prompt,
+    usable_rewrite,
 )
 from rag.answering.support import unsupported_sentences
 from rag.api.app import create_app
-from rag.conversation import condense_prompt, standalone, usable_rewrite
 from rag.schemas import Answer, Citation, Passage, Turn
 from rag.service import RagService
 from rag.settings import Settings
@@ -176,7 +177,7 @@ def test_history_turns_go_to_the_server(llm_service: RagService,
                Turn(role="user", content="Why did Orban travel to Beijing to meet Putin?"),
                Turn(role="assistant", content="For the Belt and Road forum [1][2].")]
     question = "Which Chinese policy was that forum about?"
-    passages = llm_service.search(standalone(question, history).search_text, top_k=1)
+    passages = llm_service.search(llm_service.read(question, history).search_text, top_k=1)
 
     expected = build_messages(question, passages, history)
     assert expected[0]["role"] == "system" and expected[-1]["role"] == "user"
@@ -236,17 +237,18 @@ def test_the_llm_condenses_a_follow_up_for_retrieval(llm_service: RagService,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever SmolLM2 writes (temperature 0: the same each time), retrieval searches it."""
     answerer = llm_service.answerer("llm")
-    rewritten = answerer.condense("What did they discuss there?", FOLLOW_UP_HISTORY)
-    standalone_q = "What did Orban write to Ursula von der Leyen?"
-    assert answerer.condense(standalone_q, FOLLOW_UP_HISTORY) is None  # nothing to resolve
+    follow_up = llm_service.read("What did they discuss there?", FOLLOW_UP_HISTORY)
+    rewritten = answerer.condense(follow_up)
+    standalone_q = llm_service.read("What did Orban write to Ursula von der Leyen?",
+                                    FOLLOW_UP_HISTORY)
+    assert answerer.condense(standalone_q) is None  # nothing to resolve
     searched: list[str] = []
     search = llm_service.search
     monkeypatch.setattr(llm_service, "search",
                         lambda query, *rest: searched.append(query) or search(query, *rest))
     llm_service.ask("What did they discuss there?", top_k=TOP_K, history=FOLLOW_UP_HISTORY,
                     mode="llm")
-    expected = rewritten or standalone("What did they discuss there?",
-                                       FOLLOW_UP_HISTORY).search_text
+    expected = rewritten or follow_up.search_text
     assert searched == [expected]
 
 
@@ -254,10 +256,11 @@ def test_condensing_falls_back_to_the_rules_when_the_llm_is_down(
         llm_settings: SettingsFactory) -> None:
     service = RagService(llm_settings(openai_base_url=f"http://127.0.0.1:{free_port()}/v1"))
     started = time.monotonic()
-    assert service.answerer("llm").condense("And there?", FOLLOW_UP_HISTORY) is None
+    assert service.answerer("llm").condense(service.read("And there?", FOLLOW_UP_HISTORY)) \
+        is None
     assert time.monotonic() - started < 10
-    passages = service.retrieve_for("What did they discuss there?", FOLLOW_UP_HISTORY, 2,
-                                    service.answerer("llm"))
+    passages = service.retrieve_for(service.read("What did they discuss there?",
+                                                 FOLLOW_UP_HISTORY), 2, service.answerer("llm"))
     assert any("Beijing" in p.text for p in passages)
 
 
@@ -282,13 +285,14 @@ def test_condensing_takes_an_llm_slot_like_any_call(llm_settings: SettingsFactor
 
     with httpx.Client(event_hooks={"request": [record]}, timeout=60) as spy:
         monkeypatch.setattr(answerer, "client", answerer.client.with_options(http_client=spy))
+        follow_up = service.read("What did they discuss there?", FOLLOW_UP_HISTORY)
         assert answerer._slots.acquire(timeout=1)  # another request holds the only slot
         try:
-            assert answerer.condense("What did they discuss there?", FOLLOW_UP_HISTORY) is None
+            assert answerer.condense(follow_up) is None
         finally:
             answerer._slots.release()
         assert sent == [], "with every slot taken, the rules resolve the follow-up"
-        answerer.condense("What did they discuss there?", FOLLOW_UP_HISTORY)
+        answerer.condense(follow_up)
         assert [p.rsplit("/", 1)[-1] for p in sent] == ["completions"]
     assert answerer._slots.acquire(timeout=1), "the slot came back"
     answerer._slots.release()
