@@ -19,7 +19,8 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="where to write results.json, report.md and the charts "
                              "(default: eval/out/<timestamp>/ in the project, with "
-                             "eval/out/latest pointing at the newest run)")
+                             "eval/out/latest pointing at the newest run); with "
+                             "--from-feedback: the candidates' JSONL file")
     parser.add_argument("--top-k", type=positive_int, default=None, metavar="N",
                         help="passages retrieved per question (default: RAG_TOP_K)")
     parser.add_argument("--baseline", default=None, metavar="RESULTS_JSON",
@@ -39,6 +40,10 @@ def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
                              "the index must already hold documents")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help="no progress bars")
+    parser.add_argument("--from-feedback", nargs="?", const="", default=None, metavar="FILE",
+                        help="instead of a run: turn the chat's votes (FILE, default "
+                             "RAG_DATA_DIR/feedback.jsonl) into eval-set candidates for a "
+                             "person to review, written to --out CANDIDATES.jsonl")
     gates = parser.add_argument_group(
         "thresholds", "Exit 1, listing what failed, when an overall figure misses its bound. "
                       "A bound on a metric that was not measured fails.")

@@ -97,6 +97,10 @@ def _offsets_exact(citation: Citation, service: RagService,
 
 
 def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
+    if getattr(args, "from_feedback", None) is not None:  # no run: candidates from votes
+        from eval.from_feedback import run_from_cli as candidates_from_feedback
+
+        return candidates_from_feedback(args, settings)
     try:
         return _cli(args, settings)
     except (SetupError, DatasetError, ThresholdFileError, baseline_mod.BaselineError) as exc:

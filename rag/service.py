@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ingest.metadata import ArticleMeta
 from ingest.pipeline import Ingestor, IngestReport
+from rag import feedback
 from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer, Switches
 from rag.answering.question import Question, read_question
@@ -135,6 +136,14 @@ class RagService:
             raise AnswererNotConfiguredError(f"answerer '{mode}' is not configured; "
                                              f"available: {', '.join(self.answerers)}")
         return self.answerers[mode]
+
+    def record_feedback(self, question: str, answer: Answer, vote: feedback.Vote,
+                        history: Sequence[Turn] = (), top_k: int | None = None) -> None:
+        """Store a reader's vote on an answer in the data dir, for `rag eval --from-feedback`
+        to turn into eval-set candidates."""
+        feedback.append(self.settings.data_dir / feedback.FILE_NAME,
+                        feedback.record(question, answer, vote, history,
+                                        top_k or self.settings.top_k))
 
     # -- documents -----------------------------------------------------------------------
 

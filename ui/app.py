@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +20,12 @@ from gradio.utils import get_upload_folder
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from rag.answering import TextDelta
+from rag.feedback import Vote
 from rag.schemas import Answer, Turn
 from rag.service import RagService
 from ui import render
 from ui.errors import describe_error
+from ui.export import Exchange, conversation_markdown, discard, history_turns, write_export
 from ui.style import UI_CSS
 
 log = logging.getLogger(__name__)
@@ -68,11 +70,13 @@ def build_ui(service: RagService) -> gr.Blocks:
 def _chat_tab(service: RagService) -> None:
     turns = gr.State([])  # the conversation as plain text, for follow-up questions
     groups = gr.State([])  # one HTML block of source cards per answer
+    exchanges = gr.State([])  # the answers themselves, for the export and the votes
+    exported = gr.State(None)  # the path of this session's export file
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=380):
             chatbot = gr.Chatbot(
                 label="Conversation", height=CHAT_HEIGHT, elem_id="chat",
-                examples=[{"text": q} for q in EXAMPLES], feedback_options=None,
+                examples=[{"text": q} for q in EXAMPLES], feedback_options=("Like", "Dislike"),
                 placeholder="**Ask a question about the articles**, or pick an example:",
                 buttons=[], layout="bubble")  # copy would copy our HTML markup
             question = gr.Textbox(
@@ -81,24 +85,82 @@ def _chat_tab(service: RagService) -> None:
                 max_length=service.settings.max_question_chars)
             with gr.Row(elem_id="chat-settings"):
                 top_k, mode = _settings_controls(service)
+            export = gr.DownloadButton("Export conversation (Markdown)", value=None,
+                                       interactive=False, size="sm", elem_id="export-btn")
         with gr.Column(scale=2, min_width=320):
             gr.HTML("<h2>Sources</h2>", elem_classes="panel-title")
             sources = gr.HTML(render.EMPTY_SOURCES, elem_id="sources-panel",
                               js_on_load=None)
 
     def ask(text: str, chat: Messages, history: Messages, cards: list[str], k: float,
-            answerer: str) -> Iterator[tuple[Any, ...]]:
-        yield from stream_answer(service, text, chat, history, cards, int(k), answerer)
+            answerer: str, done: list[Exchange]) -> Iterator[tuple[Any, ...]]:
+        answered: list[Answer] = []
+        for out in stream_answer(service, text, chat, history, cards, int(k), answerer,
+                                 on_answer=answered.append):
+            if not answered:
+                yield (*out, gr.skip())
+                continue
+            # Kept without the retrieved passages: the session holds only what it shows.
+            answer = answered.pop().model_copy(update={"retrieved": []})
+            yield (*out, [*done, Exchange(text.strip(), answer, history_turns(history),
+                                          int(k), chat_index=len(out[1]) - 1)])
 
-    io = {"fn": ask, "inputs": [question, chatbot, turns, groups, top_k, mode],
-          "outputs": [question, chatbot, turns, groups, sources],
+    io = {"fn": ask, "inputs": [question, chatbot, turns, groups, top_k, mode, exchanges],
+          "outputs": [question, chatbot, turns, groups, sources, exchanges],
           "concurrency_limit": service.settings.llm_concurrency}
     asking = [question.submit(**io),
               chatbot.example_select(_example_text, None, question, queue=False).then(**io)]
+    for event in asking:  # the export always holds the conversation so far
+        event.then(export_conversation, [exchanges, exported], [export, exported])
+
+    def vote(done: list[Exchange], data: gr.LikeData) -> None:  # typed: Gradio passes `data`
+        record_vote(service, done, data)
+
+    chatbot.like(vote, exchanges, None)
+
+    def clear(path: str | None) -> tuple[Any, ...]:
+        discard(path, _export_folder())
+        return [], [], render.EMPTY_SOURCES, [], None, gr.DownloadButton(value=None,
+                                                                          interactive=False)
+
     # The chat's own clear (bin) button starts a new conversation: stop the answer under
-    # way and forget the turns and sources too.
-    chatbot.clear(lambda: ([], [], render.EMPTY_SOURCES), None, [turns, groups, sources],
+    # way and forget the turns, sources and export too.
+    chatbot.clear(clear, exported, [turns, groups, sources, exchanges, exported, export],
                   queue=False, cancels=asking)
+
+
+def _export_folder() -> Path:
+    """Gradio's upload folder (the data dir's chat-uploads under `rag serve`): it serves
+    files from there without copying them, and deletes them after an hour and at exit."""
+    return Path(get_upload_folder()).resolve() / "exports"
+
+
+def export_conversation(done: list[Exchange], previous: str | None) -> tuple[Any, str | None]:
+    """Write the conversation's Markdown for the download button; (button, file path)."""
+    if not done:
+        return gr.skip(), previous
+    try:
+        path = str(write_export(_export_folder(), conversation_markdown(done), previous))
+    except OSError:  # the chat goes on without a fresh export
+        log.exception("writing the conversation's export failed")
+        return gr.skip(), previous
+    return gr.DownloadButton(value=path, interactive=True), path
+
+
+def record_vote(service: RagService, done: list[Exchange], vote: gr.LikeData) -> None:
+    """Store a thumbs up or down (or its withdrawal) on an answer; votes on other messages
+    (an error) have nothing to store."""
+    exchange = next((e for e in done if e.chat_index == vote.index), None)
+    if exchange is None:
+        return
+    # Gradio sends True (Like), False (Dislike), or "" when the reader takes the vote back.
+    choice: Vote = "up" if vote.liked is True else "down" if vote.liked is False else "cleared"
+    try:
+        service.record_feedback(exchange.question, exchange.answer, choice,
+                                exchange.history, exchange.top_k)
+    except Exception as exc:  # the window stays usable; the reader hears why
+        log.exception("storing a vote failed")
+        gr.Warning(f"Your vote could not be saved: {describe_error(exc)}")
 
 
 def _settings_controls(service: RagService) -> tuple[gr.Slider, gr.Radio]:
@@ -119,10 +181,12 @@ def _example_text(event: gr.SelectData) -> str:
 
 
 def stream_answer(service: RagService, text: str, chat: Messages, history: Messages,
-                  cards: list[str], top_k: int, mode: str) -> Iterator[tuple[Any, ...]]:
+                  cards: list[str], top_k: int, mode: str,
+                  on_answer: Callable[[Answer], None] | None = None) -> Iterator[tuple[Any, ...]]:
     """Stream one answer into the chat, then link its markers and show its sources.
 
-    Yields (question box, chat, turns, source groups, sources panel).
+    Yields (question box, chat, turns, source groups, sources panel); `on_answer` is given
+    the finished Answer just before the last yield.
     """
     question = (text or "").strip()
     if not question:
@@ -146,6 +210,8 @@ def stream_answer(service: RagService, text: str, chat: Messages, history: Messa
     history = [*history, {"role": "user", "content": question},
                {"role": "assistant", "content": answer.answer}]
     cards = [*cards, panel_group]
+    if on_answer:
+        on_answer(answer)
     yield "", chat, history, cards, render.render_sources_panel(cards)
 
 

@@ -7,6 +7,7 @@ for anything outside the app: no fonts, scripts or telemetry from the internet.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -17,8 +18,10 @@ import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from rag import feedback
 from rag.answering import TextDelta
 from rag.answering.generative import LLMUnavailableError
+from rag.answering.markers import cited_numbers
 from rag.api.app import create_app
 from rag.schemas import Answer, Turn
 from rag.service import RagService
@@ -35,6 +38,9 @@ UNANSWERABLE = "What is the capital of Australia?"
 FAILING = "Make the answerer fail, please."
 ANSWER_TIMEOUT_MS = 60_000  # a loaded CI machine answers in seconds; this is the ceiling
 STREAM_DELAY_S = 0.25  # slows the deltas down so the test can see the answer grow
+# The streamed text stays on screen this long before the answer replaces it: longer than
+# expect()'s 1 s polling step (the extractive answer arrives in one delta).
+PARTIAL_HOLD_S = 1.5
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -59,7 +65,7 @@ class Spy:
         for event in self.real(question, top_k, history, mode):
             if isinstance(event, Answer):
                 self.answers.append(event)
-            time.sleep(STREAM_DELAY_S)
+            time.sleep(PARTIAL_HOLD_S if isinstance(event, Answer) else STREAM_DELAY_S)
             yield event
 
 
@@ -131,6 +137,50 @@ def ask(page: Page, question: str) -> None:
     box.press("Enter")
 
 
+def download_export(page: Page, answers: int) -> str:
+    """Click the export button until the Markdown holds `answers` answers: the file is
+    rewritten just after each answer, so a click at once may fetch the one before."""
+    deadline = time.monotonic() + ANSWER_TIMEOUT_MS / 1000
+    while True:
+        with page.expect_download() as download:
+            page.locator("#export-btn").click()
+        assert download.value.suggested_filename.endswith(".md")
+        markdown = Path(download.value.path()).read_text(encoding="utf-8")
+        if markdown.count("\n## ") >= answers or time.monotonic() > deadline:
+            return markdown
+        time.sleep(0.2)
+
+
+def check_export(markdown: str, questions: Sequence[str], answers: Sequence[Answer]) -> None:
+    """Each answer is in the Markdown under its question, with one source per [n] of it:
+    the article's headline (its file name without one) and the span the citation quotes."""
+    sections = markdown.split("\n## ")[1:]
+    assert len(sections) == len(answers), markdown
+    for i, (section, question, answer) in enumerate(zip(sections, questions, answers,
+                                                        strict=True), start=1):
+        assert section.startswith(f"{i}. {question}\n\n{answer.answer}\n"), section
+        sources = dict(re.findall(r"^\*\*\[(\d+)\]\*\* (.+?)  $", section, re.M))
+        assert sorted(map(int, sources)) == sorted(cited_numbers(answer.answer)), section
+        for c in answer.citations:
+            assert sources[str(c.n)].startswith(c.title or c.source)
+            quote = re.search(rf"^\*\*\[{c.n}\]\*\*[^\n]*\n[^\n]*\n\n((?:>[^\n]*\n)+)", section,
+                              re.M)
+            assert quote, section
+            lines = [line.removeprefix(">").removeprefix(" ") for line in
+                     quote.group(1).splitlines()]
+            assert "\n".join(lines).replace("\\<", "<") == c.text
+
+
+def wait_for_votes(path: Path, count: int) -> list[dict[str, object]]:
+    """The votes file's records once it holds `count` (a vote is stored asynchronously)."""
+    deadline = time.monotonic() + 30
+    while True:
+        records = feedback.read(path)[0] if path.exists() else []
+        if len(records) >= count or time.monotonic() > deadline:
+            return records
+        time.sleep(0.1)
+
+
 def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
         corpus_service: RagService, page: tuple[Page, list[str]],
         monkeypatch: pytest.MonkeyPatch, screenshot: Path) -> None:
@@ -191,6 +241,28 @@ def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), animations="disabled")
         assert screenshot.read_bytes().startswith(b"\x89PNG"), screenshot
+
+        # The conversation leaves the window as Markdown: both answers, each [n] a source
+        # with its headline and the words it quotes.
+        check_export(download_export(page, 2), [EXAMPLE, FOLLOW_UP], spy.answers[:2])
+        steps.done("conversation exported as Markdown")
+
+        # A thumbs-up on the first answer is stored with what it answered.
+        votes = corpus_service.settings.data_dir / feedback.FILE_NAME
+        before = len(feedback.read(votes)[0]) if votes.exists() else 0
+        page.locator("#chat").get_by_role("button", name="Like", exact=True).first.click()
+        stored = wait_for_votes(votes, before + 1)[before:]
+        assert len(stored) == 1, stored
+        vote = stored[0]
+        assert (vote["vote"], vote["question"], vote["answer"], vote["history"]) == (
+            "up", EXAMPLE, answer.answer, [])
+        assert vote["citations"] == [
+            {"n": c.n, "source": c.source, "text": c.text, "start": c.start, "end": c.end,
+             "answer_start": c.answer_start, "answer_end": c.answer_end}
+            for c in answer.citations]
+        assert vote["settings"] == {"answerer": "extractive",
+                                    "top_k": corpus_service.settings.top_k}
+        steps.done("thumbs-up stored")
 
         # A failing service shows a message; the window stays usable.
         ask(page, FAILING)
