@@ -5,9 +5,18 @@ These are also the HTTP API's response bodies, so they follow DESIGN.md's contra
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 ARTICLE_FIELDS = ("title", "published", "url", "site")
 
@@ -16,6 +25,89 @@ def day_number(published: str | None) -> int | None:
     """2024-07-05 -> 20240705, as chunks store it (`published_day`): Chroma's `where`
     compares numbers, not date strings."""
     return int(published.replace("-", "")) if published else None
+
+
+def _iso_day(value: str) -> str:
+    try:  # the pattern lets 2024-02-30 through; this does not
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar (YYYY-MM-DD)") from None
+    return value
+
+
+# A calendar day as YYYY-MM-DD; `format: date` tells clients (and the fuzzer) so.
+Day = Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                           json_schema_extra={"format": "date"}, examples=["2024-07-05"]),
+                AfterValidator(_iso_day)]
+DocId = Annotated[str, Field(pattern="^[0-9a-f]{16}$")]  # as ingest makes them
+MAX_FILTER_VALUES = 100  # a filter names documents and outlets, not the whole index
+NO_MATCH = "No article matches the filter"  # how an answer to a filter of nothing begins
+
+
+class Filters(BaseModel):
+    """Which articles a question searches. Every condition given must hold; a list matches
+    any of its values; an absent or empty list does not restrict. An article without a
+    publication date never matches `since` or `until`."""
+
+    model_config = ConfigDict(extra="forbid")
+    doc_ids: list[DocId] | None = Field(None, max_length=MAX_FILTER_VALUES,
+                                        description="Only these documents (ids).")
+    sites: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        None, max_length=MAX_FILTER_VALUES,
+        description="Only these outlets, spelled as /v1/documents lists them.")
+    since: Day | None = Field(None, description="Published on this day or later.")
+    until: Day | None = Field(None, description="Published on this day or earlier; "
+                              "not before `since` (a request that has it so is refused).")
+
+    @field_validator("doc_ids", "sites")
+    @classmethod
+    def _once(cls, values: list[str] | None) -> list[str] | None:
+        return list(dict.fromkeys(values)) if values else values  # Chroma refuses repeats
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Filters:
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+        return self
+
+    def given(self) -> bool:
+        return bool(self.doc_ids or self.sites or self.since or self.until)
+
+    def article_where(self) -> dict[str, Any] | None:
+        """The conditions on the article fields as Chroma's `where` (chunks and registry
+        records carry the same fields); None when there are none."""
+        clauses: list[dict[str, Any]] = []
+        if self.sites:
+            clauses.append({"site": {"$in": self.sites}})
+        # Days as numbers (published_day): `where` has no order on strings. A chunk without
+        # a date has no such key, and no comparison matches a missing key.
+        if self.since:
+            clauses.append({"published_day": {"$gte": day_number(self.since)}})
+        if self.until:
+            clauses.append({"published_day": {"$lte": day_number(self.until)}})
+        return _all_of(clauses)
+
+    def chunk_where(self) -> dict[str, Any] | None:
+        """The whole filter as Chroma's `where` on chunks."""
+        doc = [{"doc_id": {"$in": self.doc_ids}}] if self.doc_ids else []
+        return _all_of(doc + ([where] if (where := self.article_where()) else []))
+
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        """"site 'Reuters', since 2025-01-01": the filter in words, for a reader; `names`:
+        what to call a document instead of its id (its headline)."""
+        said = [f"{'document' if len(v) == 1 else 'documents'} "
+                f"{', '.join(repr((names or {}).get(i, i)) for i in v)}"
+                for v in [self.doc_ids] if v]
+        said += [f"{'site' if len(v) == 1 else 'sites'} {', '.join(map(repr, v))}"
+                 for v in [self.sites] if v]
+        said += [f"{name} {day}" for name, day in (("since", self.since),
+                                                   ("until", self.until)) if day]
+        return ", ".join(said)
+
+
+def _all_of(clauses: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Chroma's `$and` needs two clauses or more."""
+    return None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class Passage(BaseModel):

@@ -33,7 +33,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from rag.components.locks import DocumentLocks
 from rag.errors import RagError, describe
-from rag.schemas import ARTICLE_FIELDS, DocumentInfo, Passage, day_number
+from rag.schemas import ARTICLE_FIELDS, DocumentInfo, Filters, Passage, day_number
 from rag.settings import Settings
 
 _REGISTRY_SUFFIX = "__documents"
@@ -146,6 +146,8 @@ class ChunkStore:
         # every commit changes the generation, so a search reads the registry only for
         # documents it has not seen since the last commit.
         self._versions: tuple[str, dict[str, Any]] = ("", {})
+        # filter (as JSON) -> the documents it matches, as of a generation (likewise).
+        self._matching: tuple[str, dict[str, frozenset[str]]] = ("", {})
 
     # -- collections -------------------------------------------------------------------
 
@@ -423,9 +425,26 @@ class ChunkStore:
 
     # -- search --------------------------------------------------------------------------
 
+    @_chroma_errors("filter documents")
+    def matching_documents(self, filters: Filters,
+                           generation: str | None = None) -> frozenset[str]:
+        """The committed documents `filters` matches: the registry, read with the filter's
+        own `where`, so the lexical side keeps exactly the articles the dense side does."""
+        generation = self.generation() if generation is None else generation
+        if generation != self._matching[0] or len(self._matching[1]) > 256:
+            self._matching = (generation, {})
+        key = filters.model_dump_json()
+        if key not in self._matching[1]:
+            got = self.registry.get(ids=filters.doc_ids or None,
+                                    where=filters.article_where(), include=[])  # type: ignore[arg-type]
+            self._matching[1][key] = frozenset(got["ids"])
+        return self._matching[1][key]
+
     @_chroma_errors("search")
-    def query(self, embedding: list[float], top_k: int,
-              generation: str | None = None) -> list[Passage]:
+    def query(self, embedding: list[float], top_k: int, generation: str | None = None,
+              where: dict[str, Any] | None = None) -> list[Passage]:
+        """The top_k committed chunks nearest `embedding` among those `where` admits: Chroma
+        filters before its nearest-neighbour search, so k come back when k match."""
         self.check_embedding_model()
         # Over-fetch: chunks of an uncommitted version (a write in progress, or leftovers
         # of an interrupted one) are filtered out; fetch deeper until k remain. Chroma
@@ -433,6 +452,7 @@ class ChunkStore:
         wanted = top_k * 2
         while True:
             res = self.chunks.query(query_embeddings=[embedding], n_results=wanted,
+                                    where=where,  # type: ignore[arg-type]
                                     include=["documents", "metadatas", "distances"])
             ids, docs = res["ids"][0], (res["documents"] or [[]])[0]
             if not ids:

@@ -16,7 +16,7 @@ from typing import Literal
 from rag.components.embedding import EmbeddingModel
 from rag.components.store import ChunkStore
 from rag.retrieval.lexical import LexicalIndex
-from rag.schemas import Passage
+from rag.schemas import Filters, Passage
 
 RRF_K = 60  # the constant of Cormack et al. (2009); ranks past ~k matter little
 DENSE_WEIGHT = 1.0
@@ -62,17 +62,24 @@ class Retriever:
         self.fusion: Fusion = fusion
         self.weights = (dense_weight, lexical_weight)
 
-    def retrieve(self, query: str, top_k: int, lexical_extra: int = 0) -> list[Passage]:
+    def retrieve(self, query: str, top_k: int, lexical_extra: int = 0,
+                 filters: Filters | None = None) -> list[Passage]:
         """The top_k fused passages; then up to `lexical_extra` of BM25's best hits that the
         fusion left out (where dense scores are flat, a chunk holding the question's rare
-        word can fall below ones that merely resemble the question)."""
+        word can fall below ones that merely resemble the question). `filters`: only the
+        articles it matches are searched, on both sides (none are searched after)."""
         depth = max(CANDIDATES, top_k)
         # One read of the store's generation serves the whole search (0.7 ms each).
         generation = self.store.generation()
-        dense = self.store.query(self.embedder.embed_query(query), depth, generation)
+        only, where = None, None
+        if filters is not None and filters.given():
+            only, where = self.store.matching_documents(filters, generation), filters.chunk_where()
+            if not only:
+                return []
+        dense = self.store.query(self.embedder.embed_query(query), depth, generation, where)
         if self.fusion == "dense":
             return dense[:top_k]
-        lexical = self.lexical.search(query, depth, generation)
+        lexical = self.lexical.search(query, depth, generation, only)
         if self.fusion == "rrf":
             fused = fuse([(self.weights[0], [p.chunk_id for p in dense]),
                           (self.weights[1], [cid for cid, _ in lexical])])

@@ -13,6 +13,7 @@ import json
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -50,34 +51,43 @@ class LexicalIndex:
         self._ids: list[str] = []
         self._bm25: object | None = None
         self._chunks_with: Counter[str] = Counter()  # term -> how many chunks hold it
+        self._docs: np.ndarray = np.array([])  # the doc_ids, sorted
+        self._doc_of: np.ndarray = np.array([], dtype=int)  # chunk -> its doc in _docs
 
-    def search(self, query: str, top_k: int,
-               generation: str | None = None) -> list[tuple[str, float]]:
+    def search(self, query: str, top_k: int, generation: str | None = None,
+               only: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, BM25 score) of the best `top_k` chunks that share a word with `query`;
-        `generation`: the store's, if the caller read it for this search already."""
+        `generation`: the store's, if the caller read it for this search already; `only`:
+        the doc_ids whose chunks may be returned (None: all)."""
         words = query_tokens(query)
-        bm25 = self._current(generation)
+        bm25, ids, docs, doc_of = self._current(generation)
         if bm25 is None or not words:
             return []
-        scores = bm25.get_scores(words)  # type: ignore[attr-defined]
+        # bm25s's weight_mask scores the other chunks 0 before the top k are taken: the
+        # best k among the allowed chunks, however few they are among all.
+        mask = None if only is None else np.isin(docs, list(only))[doc_of].astype(np.float32)
+        scores = bm25.get_scores(words, weight_mask=mask)  # type: ignore[attr-defined]
         k = min(top_k, int((scores > 0).sum()))
         if k == 0:
             return []
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self._ids[i], float(scores[i])) for i in best]
+        return [(ids[i], float(scores[i])) for i in best]
 
     def refresh(self) -> None:
         """Bring the index up to the store's generation now (after an ingest), so the
         next question does not wait for it."""
         self._current()
 
-    def _current(self, generation: str | None = None) -> object | None:
+    def _current(self, generation: str | None = None) -> tuple[
+            object | None, list[str], np.ndarray, np.ndarray]:
+        """The index of `generation`, its chunk ids, doc_ids and each chunk's doc (read
+        together: a rebuild by another thread replaces them all)."""
         generation = self.store.generation() if generation is None else generation
         with self._lock:
             if generation != self._generation:
                 self._load_or_build(generation)
-            return self._bm25
+            return self._bm25, self._ids, self._docs, self._doc_of
 
     def _load_or_build(self, generation: str) -> None:
         if self.folder is None:
@@ -95,6 +105,12 @@ class LexicalIndex:
             if old.is_dir() and old != saved:
                 shutil.rmtree(old, ignore_errors=True)
 
+    def _index(self, ids: list[str], bm25: object | None, generation: str) -> None:
+        # A chunk id begins with its doc_id ("<doc>:<version>:<index>", store.chunk_id).
+        self._docs, self._doc_of = np.unique([i.partition(":")[0] for i in ids],
+                                             return_inverse=True)
+        self._ids, self._bm25, self._generation = ids, bm25, generation
+
     def _build(self, generation: str) -> None:
         import bm25s
 
@@ -107,7 +123,7 @@ class LexicalIndex:
             bm25 = bm25s.BM25()
             bm25.index(corpus, show_progress=False)
         self._chunks_with = Counter(t for words in corpus for t in set(words))
-        self._ids, self._bm25, self._generation = ids, bm25, generation
+        self._index(ids, bm25, generation)
 
     def _save(self, target: Path) -> None:
         """Write to a temporary folder, then rename: a reader sees all of it or nothing."""
@@ -127,7 +143,7 @@ class LexicalIndex:
         ids = json.loads((saved / "ids.json").read_text())
         bm25 = bm25s.BM25.load(str(saved / "bm25"), mmap=True) if ids else None
         self._chunks_with = Counter(json.loads((saved / "terms.json").read_text()))
-        self._ids, self._bm25, self._generation = ids, bm25, generation
+        self._index(ids, bm25, generation)
 
     def share(self, term: str) -> float:
         """The share of chunks holding `term` (a `tokens()` stem), as of the last search."""
