@@ -245,7 +245,7 @@ class ExtractiveAnswerer:
         for j in order:
             other = reading.candidates[j]
             if j != i and other.passage.doc_id != c.passage.doc_id and \
-                    said in other.text.lower():
+                    re.search(rf"\b{re.escape(said)}\b", other.text.lower()):
                 also.setdefault(other.passage.doc_id, j)
         return list(also.values())
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from rag.answering.candidates import Candidate
-from rag.answering.lexicon import SAYING
+from rag.answering.lexicon import NAMES, SAYING
+from rag.answering.lexicon import UNITS as _UNITS
 from rag.answering.question import Part, Question
 from rag.text import fold
 
@@ -295,10 +296,34 @@ def _new_entities(part: Part, sentence: Span) -> list[Span]:
     asked = part.text.lower()
     out = []
     for e in _entities(sentence):
-        words = {t.lower_ for t in e if t.is_alpha and not t.is_stop}
-        if not (words <= part.names | part.lemmas if words else e.text.lower() in asked):
-            out.append(e)
+        words = {fold(t.text) for t in e if t.is_alpha and not t.is_stop}
+        if not words:
+            known = e.text.lower() in asked
+        elif e.label_ in NAMES:  # "Viktor Orban" is the Orban a question names
+            known = bool(words & part.names) or words <= part.lemmas
+        else:
+            known = words <= part.names | part.lemmas
+        if not known:
+            out.append(_with_units(e))
     return out
+
+
+def _with_units(entity: Span) -> Span:
+    """A sum or quantity with its currency sign and unit: spaCy's MONEY is "520" in "520m
+    euros" and "3.4bn" in "$3.4bn"."""
+    if entity.label_ not in ("MONEY", "QUANTITY", "CARDINAL", "PERCENT"):
+        return entity
+    doc, start, end = entity.doc, entity.start, entity.end
+    if start > 0 and doc[start - 1].is_currency:
+        start -= 1
+    while end < len(doc) and (doc[end].lower_ in _UNITS or doc[end].is_currency or (
+            doc[end].pos_ == "NOUN" and doc[end] == entity.root.head)):
+        end += 1
+    if (start, end) == (entity.start, entity.end):
+        return entity
+    from spacy.tokens import Span
+
+    return Span(doc, start, end, label=entity.label_)
 
 
 def _entities(sentence: Span) -> list[Span]:
@@ -314,8 +339,11 @@ def _entities(sentence: Span) -> list[Span]:
             run.append(tok)
             continue
         # A lone short word ("Mr", "Dr") is a title, and a lone capital opening the sentence
-        # ("Talk show host ...") may be any word: neither is taken for a name.
-        if run and (len(run) > 1 or (len(run[0].text) > 3 and run[0].i != sentence.start)):
+        # ("Talk show host ...") may be any word: neither is taken for a name; nor is a run
+        # right before a name ("Prime Minister Viktor Orban": his title).
+        before_name = tok is not None and tok.ent_type_ in ("PERSON", "ORG")
+        if run and not before_name and (
+                len(run) > 1 or (len(run[0].text) > 3 and run[0].i != sentence.start)):
             ents.append(Span(sentence.doc, run[0].i, run[-1].i + 1, label="NAME"))
         run = []
     return ents

@@ -54,6 +54,10 @@ _KINDS = {
 KIND_TYPES: dict[str, frozenset[str]] = {
     noun: frozenset(labels.split()) for labels, nouns in _KINDS.items() for noun in nouns.split()}
 
+# What follows a figure as part of it: "520m", "$3.4bn", "20 million euros".
+UNITS = frozenset("m bn k million billion trillion thousand euros euro dollars pounds yen "
+                  "per cent percent".split())
+
 # Verbs that report speech: "what did X say/warn/argue ..." asks for X's words.
 SAYING = frozenset("say tell add state announce claim argue insist warn describe call note "
                    "report explain suggest write comment reply admit deny confirm believe "

@@ -38,6 +38,7 @@ _NOT_ANSWERED = REFUSAL.removesuffix(" to this question.")
 # The entities whose figures a sentence must repeat to answer ("in 2004", "for £340,000");
 # bare numbers are often parts of names ("Halo 2", "Doom 3").
 _VALUE_LABELS = frozenset({"DATE", "TIME", "MONEY", "PERCENT"})
+_ASIDE_WORDS = frozenset(w for phrase in ASIDE for w in phrase.split())
 _LIGHT_VERBS = frozenset({"be", "have", "do", "get", "make", "take"})
 
 
@@ -165,7 +166,8 @@ def read_part(doc: Doc) -> Part:
         # Demonyms ("Hungarian") are not names: the article may say "Hungary".
         names=frozenset(fold(t.text) for t in doc if t.ent_type_ != "NORP"
                         and (t.ent_type_ in NAMES or t.pos_ == "PROPN")
-                        and _is_content(t) and t.i not in asking),
+                        and _is_content(t) and t.i not in asking
+                        and t.lemma_.lower() not in aside),  # set aside, not asked about
         verb=verb, aside=aside,
         wants_list=wh in ("which", "what") and kind_tok is not None
         and kind_tok.tag_ in ("NNS", "NNPS"),
@@ -240,14 +242,18 @@ def _aside(doc: Doc) -> frozenset[str]:
     for tok in doc:
         two = f"{tok.lower_} {doc[tok.i + 1].lower_}" if tok.i + 1 < len(doc) else ""
         if tok.lower_ in ASIDE or two in ASIDE:
-            out |= {t.lemma_.lower() for t in tok.subtree
-                    if t.i > tok.i and _is_content(t)}
+            # What is set aside runs from the phrase to the next comma or the end: "Apart
+            # from his trips to Moscow and Beijing, which ..." (the parse of such openings
+            # is unreliable: it hung the whole question under "apart").
+            end = next((t.i for t in doc[tok.i + 1:] if t.is_punct), len(doc))
+            out |= {t.lemma_.lower() for t in doc[tok.i + 1:end]
+                    if _is_content(t) and t.lower_ not in _ASIDE_WORDS}
     return frozenset(out)
 
 
 def _content_lemmas(doc: Doc, skip: set[int] = frozenset()) -> set[str]:  # type: ignore[assignment]
     return {t.lemma_.lower() for t in doc if t.i not in skip and _is_content(t)
-            and t.lemma_.lower() not in THE_ARTICLES}
+            and t.lemma_.lower() not in THE_ARTICLES and t.lower_ not in _ASIDE_WORDS}
 
 
 def _is_content(tok: Token) -> bool:
