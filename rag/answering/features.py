@@ -292,7 +292,8 @@ class _Meaning:
 
 def _new_entities(part: Part, sentence: Span) -> list[Span]:
     """The sentence's entities the question does not already name ("2004" is named by a
-    question holding "2004"; "the Royal Mail" by one holding "Royal Mail")."""
+    question holding "2004"; "the Royal Mail" by one holding "Royal Mail"), or set aside
+    ("besides Hungary")."""
     asked = part.text.lower()
     out = []
     for e in _entities(sentence):
@@ -300,9 +301,9 @@ def _new_entities(part: Part, sentence: Span) -> list[Span]:
         if not words:
             known = e.text.lower() in asked
         elif e.label_ in NAMES:  # "Viktor Orban" is the Orban a question names
-            known = bool(words & part.names) or words <= part.lemmas
+            known = bool(words & part.names) or words <= part.lemmas | part.aside
         else:
-            known = words <= part.names | part.lemmas
+            known = words <= part.names | part.lemmas | part.aside
         if not known:
             out.append(_with_units(e))
     return out

@@ -242,10 +242,12 @@ def _aside(doc: Doc) -> frozenset[str]:
     for tok in doc:
         two = f"{tok.lower_} {doc[tok.i + 1].lower_}" if tok.i + 1 < len(doc) else ""
         if tok.lower_ in ASIDE or two in ASIDE:
-            # What is set aside runs from the phrase to the next comma or the end: "Apart
-            # from his trips to Moscow and Beijing, which ..." (the parse of such openings
-            # is unreliable: it hung the whole question under "apart").
-            end = next((t.i for t in doc[tok.i + 1:] if t.is_punct), len(doc))
+            # What is set aside runs from the phrase to the next comma, verb or question
+            # word: "Apart from his trips to Moscow and Beijing, which ...", "which
+            # countries besides Hungary need ..." (the parse of such openings is
+            # unreliable: it hung the whole question under "apart").
+            end = next((t.i for t in doc[tok.i + 1:] if t.is_punct or t.pos_ in (
+                "VERB", "AUX") or t.tag_ in ("WDT", "WP", "WRB")), len(doc))
             out |= {t.lemma_.lower() for t in doc[tok.i + 1:end]
                     if _is_content(t) and t.lower_ not in _ASIDE_WORDS}
     return frozenset(out)
