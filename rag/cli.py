@@ -9,10 +9,15 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.cli_types import positive_int
 from rag.errors import RagError
 from rag.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rag.schemas import Filters
+    from rag.service import RagService
 
 
 class UsageError(RagError):
@@ -94,8 +99,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if not args.question.strip():
         raise UsageError("the question is empty")
-    answer = _service(settings, short_lived=True).ask(args.question, top_k=args.top_k,
-                                                      mode=args.answerer)
+    service = _service(settings, short_lived=True)
+    answer = service.ask(args.question, top_k=args.top_k, mode=args.answerer,
+                         filters=_filters(args, service))
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
@@ -105,6 +111,32 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"    {c.url or c.source}  chars {c.start}-{c.end}  score {c.score:.3f}")
         print(textwrap.indent(textwrap.fill(c.text, 96), "    "))
     return 0
+
+
+def _filters(args: argparse.Namespace, service: RagService) -> Filters | None:
+    """--doc/--site/--since/--until as the service's filter; a --doc names a document by
+    its id, its file name (or a path to it) or its URL."""
+    from pydantic import ValidationError
+
+    from rag.schemas import Filters
+
+    doc_ids = None
+    if args.doc:
+        known = {key: d.doc_id for d in service.documents() for key in (d.doc_id, d.source)}
+        missing = [r for r in args.doc if r not in known and Path(r).name not in known]
+        if missing:
+            raise UsageError(f"no document with id, file name or URL '{missing[0]}' "
+                             "(`rag documents` lists them)")
+        doc_ids = [known.get(r) or known[Path(r).name] for r in args.doc]
+    try:
+        filters = Filters(doc_ids=doc_ids, sites=args.site, since=args.since, until=args.until)
+    except ValidationError as exc:
+        flags = {"doc_ids": "--doc: ", "sites": "--site: ", "since": "--since: ",
+                 "until": "--until: "}
+        raise UsageError("; ".join(flags.get(str(e["loc"][0]) if e["loc"] else "", "")
+                                   + e["msg"].removeprefix("Value error, ")
+                                   for e in exc.errors())) from None
+    return filters if filters.given() else None
 
 
 def _headline(title: str | None, site: str | None, published: str | None, source: str) -> str:
@@ -193,6 +225,14 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--top-k", type=positive_int, default=None, help="passages to retrieve")
     sp.add_argument("--answerer", choices=["extractive", "llm"], default=None,
                     help="override RAG_LLM for this question")
+    scope = sp.add_argument_group("scope", "Search only some articles (all that are given "
+                                  "must hold; an article without a date matches no date range)")
+    scope.add_argument("--doc", action="append", metavar="DOC",
+                       help="a document's id, file name or URL (repeatable)")
+    scope.add_argument("--site", action="append", metavar="OUTLET",
+                       help="an outlet, as `rag documents` shows it (repeatable)")
+    scope.add_argument("--since", metavar="YYYY-MM-DD", help="published on that day or later")
+    scope.add_argument("--until", metavar="YYYY-MM-DD", help="published on that day or earlier")
 
     sp = add("documents", cmd_documents, "List the ingested documents, or remove some.")
     sp.add_argument("--remove", nargs="+", metavar="DOC", help="doc_id or file name")

@@ -24,7 +24,7 @@ from rag.components.store import ChunkStore, open_store
 from rag.components.vector_cache import DiskVectors, VectorCache
 from rag.errors import AnswererNotConfiguredError
 from rag.retrieval import Retriever
-from rag.schemas import Answer, DocumentInfo, Passage, Timings, Turn
+from rag.schemas import NO_MATCH, Answer, DocumentInfo, Filters, Passage, Timings, Turn
 from rag.settings import Settings
 
 PART_EXTRA = 2  # passages searched for each part of a question, beyond top_k
@@ -66,25 +66,33 @@ class RagService:
 
     # -- questions -----------------------------------------------------------------------
 
-    def search(self, query: str, top_k: int | None = None,
-               lexical_extra: int = 0) -> list[Passage]:
-        return self.retriever.retrieve(query, top_k or self.settings.top_k, lexical_extra)
+    def search(self, query: str, top_k: int | None = None, lexical_extra: int = 0,
+               filters: Filters | None = None) -> list[Passage]:
+        """The top passages for `query` among the articles `filters` admits (all: None)."""
+        return self.retriever.retrieve(query, top_k or self.settings.top_k, lexical_extra,
+                                       filters)
 
-    def ask(self, question: str, top_k: int | None = None,
-            history: Sequence[Turn] = (), mode: str | None = None) -> Answer:
-        for event in self.ask_stream(question, top_k, history, mode):
+    def ask(self, question: str, top_k: int | None = None, history: Sequence[Turn] = (),
+            mode: str | None = None, filters: Filters | None = None) -> Answer:
+        for event in self.ask_stream(question, top_k, history, mode, filters):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("answer stream ended without an answer")  # a bug, not user error
 
     def ask_stream(self, question: str, top_k: int | None = None,
-                   history: Sequence[Turn] = (),
-                   mode: str | None = None) -> Iterator[TextDelta | Answer]:
-        """Yield the answer's text as it is produced, then the whole Answer."""
+                   history: Sequence[Turn] = (), mode: str | None = None,
+                   filters: Filters | None = None) -> Iterator[TextDelta | Answer]:
+        """Yield the answer's text as it is produced, then the whole Answer. `filters`:
+        search only those articles; when it admits none, the answer says so (refused)."""
         answerer = self.answerer(mode)
         t0 = time.perf_counter()
+        if filters is not None and filters.given() and not self.store.matching_documents(
+                filters):
+            yield Answer(answer=self.no_match(filters), refused=True, mode=answerer.mode,
+                         citations=[], timings_ms=Timings(total=_ms(time.perf_counter() - t0)))
+            return
         asked = self.read(question, history)
-        passages = self.retrieve_for(asked, top_k, answerer)
+        passages = self.retrieve_for(asked, top_k, answerer, filters)
         t1 = time.perf_counter()
         draft: AnswerDraft | None = None
         for event in answerer.stream(asked, passages):
@@ -107,10 +115,11 @@ class RagService:
                              follow_ups=switches.follow_ups)
 
     def retrieve_for(self, question: Question, top_k: int | None = None,
-                     answerer: Answerer | None = None) -> list[Passage]:
-        """The passages an answer may use: top k for the question, or for each of its parts.
-        A follow-up is searched as the LLM rewrites it, if the answerer has one, else with
-        the question it continues."""
+                     answerer: Answerer | None = None,
+                     filters: Filters | None = None) -> list[Passage]:
+        """The passages an answer may use: top k for the question, or for each of its parts,
+        among the articles `filters` admits. A follow-up is searched as the LLM rewrites it,
+        if the answerer has one, else with the question it continues."""
         condense = getattr(answerer, "condense", None)
         rewritten = condense(question) if condense else None
         k = top_k or self.settings.top_k
@@ -120,15 +129,26 @@ class RagService:
             # lost; for each part of a question it cost citation precision).
             listing = question.parts[0].wants_list
             return self.search(rewritten or question.search_text,
-                               k + LIST_EXTRA if listing else k, LEXICAL_EXTRA)
+                               k + LIST_EXTRA if listing else k, LEXICAL_EXTRA, filters)
         found: dict[str, Passage] = {}
         for part in question.parts:
             # A part is shorter than a whole question, so its search is noisier: it gets a
             # few more passages (on the eval: multi-article questions 0.25 -> 0.33 held-out).
             extra = LIST_EXTRA if part.wants_list else PART_EXTRA
-            for p in self.search(f"{question.context}\n{part.text}".strip(), k + extra):
+            for p in self.search(f"{question.context}\n{part.text}".strip(), k + extra,
+                                 filters=filters):
                 found.setdefault(p.chunk_id, p)
         return list(found.values())
+
+    def no_match(self, filters: Filters) -> str:
+        """The answer to a question whose filter admits no article: the filter, not the
+        articles, is why nothing answers. Documents are named by their headlines."""
+        names = {d.doc_id: d.title or d.source for d in self.documents()} if (
+            filters.doc_ids) else {}
+        undated = (" (an article without a publication date never matches a date range)"
+                   if filters.since or filters.until else "")
+        return (f"{NO_MATCH}: {filters.describe(names)}{undated}. Widen or remove the filter "
+                "to search the articles.")
 
     def answerer(self, mode: str | None = None) -> Answerer:
         mode = mode or self.default_mode

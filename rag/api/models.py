@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from rag.schemas import Passage, Turn
+from rag.schemas import Filters, Passage, Turn
 
 # Not empty, not blank: stated here, enforced by the validators with a clearer message
 # than the schema keywords' own. A character that str.strip() keeps, spelled out: regex
@@ -39,6 +39,12 @@ def _json_integer(value: Any) -> Any:
 TopK = Annotated[int, Field(ge=1, le=50), BeforeValidator(_json_integer)]
 
 
+FILTERS = ("Search only these articles: the filter runs inside the search, so top_k "
+           "passages come back whenever that many match. A filter that matches no article is "
+           "answered (200) with refused=true and an answer that begins \"No article matches "
+           "the filter:\" and names it; /v1/search returns no results.")
+
+
 def _not_blank(value: str, what: str) -> str:
     if not value.strip():
         raise ValueError(f"{what} must not be empty")
@@ -52,6 +58,7 @@ class AskRequest(BaseModel):
     stream: StrictBool = False
     answerer: Literal["extractive", "llm"] | None = Field(
         None, description="An answerer this server runs; the default is its RAG_LLM's.")
+    filters: Filters | None = Field(None, description=FILTERS)
 
     @field_validator("question")
     @classmethod
@@ -62,6 +69,7 @@ class AskRequest(BaseModel):
 class SearchRequest(BaseModel):
     query: str = Field(json_schema_extra=NOT_BLANK)
     top_k: TopK | None = None
+    filters: Filters | None = Field(None, description=FILTERS)
 
     @field_validator("query")
     @classmethod
@@ -125,6 +133,7 @@ class ChatCompletionRequest(BaseModel):
         "assistant messages before it are the conversation, later ones are not read.")
     stream: StrictBool = False
     top_k: TopK | None = None
+    filters: Filters | None = Field(None, description=FILTERS)
 
     @model_validator(mode="after")
     def _has_question(self) -> ChatCompletionRequest:

@@ -9,6 +9,7 @@ cases; a failure prints the seed and `st replay` commands."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from rag.service import RagService
 from tests.conftest import ARTICLES, make_settings, serving
 
 ST = Path(sys.executable).with_name("st")
+HOOKS = Path(__file__).with_name("contract_hooks.py")
 EXAMPLES = 25
 MAX_CHARS = 300  # not the default: the schema must take it from the settings
 
@@ -44,7 +46,8 @@ def schemathesis(url: str, cwd: Path, *options: str) -> None:
     run = subprocess.run(
         [str(ST), "run", f"{url}/openapi.json", "--checks", "all", "--workers", "1",
          "--max-examples", str(EXAMPLES), "--request-timeout", "30", *options],
-        cwd=cwd, capture_output=True, text=True, timeout=110)
+        cwd=cwd, capture_output=True, text=True, timeout=110,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)})
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:]
     assert "No issues found" in out and "8 selected / 8 total" in out, out[-3000:]

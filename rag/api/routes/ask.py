@@ -30,8 +30,8 @@ router = APIRouter(prefix="/v1", tags=["questions"])
 def ask(req: AskRequest, service: ServiceDep) -> Answer | StreamingResponse:
     question = question_text(service, req.question)
     if not req.stream:
-        return service.ask(question, req.top_k, req.history, req.answerer)
-    events = service.ask_stream(question, req.top_k, req.history, req.answerer)
+        return service.ask(question, req.top_k, req.history, req.answerer, req.filters)
+    events = service.ask_stream(question, req.top_k, req.history, req.answerer, req.filters)
     return primed_stream(_answer_frames(events))
 
 
@@ -47,4 +47,4 @@ def _answer_frames(events: Iterator[object]) -> Iterator[str]:
              responses=error_responses(BODY_TOO_LARGE))
 def search(req: SearchRequest, service: ServiceDep) -> SearchResponse:
     return SearchResponse(results=service.search(question_text(service, req.query),
-                                                  req.top_k))
+                                                  req.top_k, filters=req.filters))

@@ -3,7 +3,8 @@
 The last user message with text is the question, the user/assistant messages before it
 are the history (later messages, and system/developer/tool ones, are not read). The
 answer keeps its [n] markers; `citations` rides along as an extra field (on the
-response, and on the last chunk of a stream).
+response, and on the last chunk of a stream); an extra `filters` field in the request
+scopes the search as on /v1/ask.
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ def chat_completions(req: ChatCompletionRequest,
     meta = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()),
             "model": req.model}
     if req.stream:
-        return primed_stream(_chunks(service.ask_stream(question, req.top_k, history), meta))
-    answer = service.ask(question, req.top_k, history)
+        return primed_stream(_chunks(service.ask_stream(question, req.top_k, history,
+                                                        filters=req.filters), meta))
+    answer = service.ask(question, req.top_k, history, filters=req.filters)
     return {**meta, "object": "chat.completion",
             "choices": [{"index": 0, "finish_reason": "stop",
                          "message": {"role": "assistant", "content": answer.answer}}],
