@@ -17,11 +17,12 @@ from typing import Any
 
 import gradio as gr
 from gradio.utils import get_upload_folder
+from pydantic import ValidationError
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from rag.answering import TextDelta
 from rag.feedback import Vote
-from rag.schemas import Answer, Turn
+from rag.schemas import Answer, DocumentInfo, Filters, Turn
 from rag.service import RagService
 from ui import render
 from ui.errors import describe_error
@@ -54,20 +55,22 @@ def build_ui(service: RagService) -> gr.Blocks:
         gr.HTML(HEADER, elem_id="app-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                _chat_tab(service)
+                pick = _chat_tab(service)
             with gr.Tab("Documents", id="documents") as docs_tab:
-                refresh = _documents_tab(service, demo.upload_file_set)
-        # The list is read when the page opens and each time the tab is shown, so it
-        # reflects ingests done elsewhere (the CLI, the API) without a reload.
-        demo.load(**refresh)
-        docs_tab.select(**refresh)
+                refresh = _documents_tab(service, demo.upload_file_set, pick)
+        # The list (and the chat's document picker) is read when the page opens and each
+        # time the tab is shown, so it reflects ingests done elsewhere (the CLI, the API)
+        # without a reload.
+        demo.load(**refresh).then(**pick)
+        docs_tab.select(**refresh).then(**pick)
     return demo
 
 
 # -- chat --------------------------------------------------------------------------------------
 
 
-def _chat_tab(service: RagService) -> None:
+def _chat_tab(service: RagService) -> dict[str, Any]:
+    """Build the tab; return the event spec that refreshes its document picker."""
     turns = gr.State([])  # the conversation as plain text, for follow-up questions
     groups = gr.State([])  # one HTML block of source cards per answer
     exchanges = gr.State([])  # the answers themselves, for the export and the votes
@@ -85,6 +88,7 @@ def _chat_tab(service: RagService) -> None:
                 max_length=service.settings.max_question_chars)
             with gr.Row(elem_id="chat-settings"):
                 top_k, mode = _settings_controls(service)
+                picked, since, until = _scope_controls()
             export = gr.DownloadButton("Export conversation (Markdown)", value=None,
                                        interactive=False, size="sm", elem_id="export-btn")
         with gr.Column(scale=2, min_width=320):
@@ -93,10 +97,17 @@ def _chat_tab(service: RagService) -> None:
                               js_on_load=None)
 
     def ask(text: str, chat: Messages, history: Messages, cards: list[str], k: float,
-            answerer: str, done: list[Exchange]) -> Iterator[tuple[Any, ...]]:
+            answerer: str, done: list[Exchange], doc_ids: list[str] | None, first: str,
+            last: str) -> Iterator[tuple[Any, ...]]:
+        try:
+            filters = scope_filters(doc_ids, first, last)
+        except ValueError as exc:  # the question stays in its box, to ask again
+            gr.Warning(str(exc))
+            yield (gr.skip(),) * 6
+            return
         answered: list[Answer] = []
         for out in stream_answer(service, text, chat, history, cards, int(k), answerer,
-                                 on_answer=answered.append):
+                                 on_answer=answered.append, filters=filters):
             if not answered:
                 yield (*out, gr.skip())
                 continue
@@ -105,7 +116,8 @@ def _chat_tab(service: RagService) -> None:
             yield (*out, [*done, Exchange(text.strip(), answer, history_turns(history),
                                           int(k), chat_index=len(out[1]) - 1)])
 
-    io = {"fn": ask, "inputs": [question, chatbot, turns, groups, top_k, mode, exchanges],
+    io = {"fn": ask, "inputs": [question, chatbot, turns, groups, top_k, mode, exchanges,
+                                picked, since, until],
           "outputs": [question, chatbot, turns, groups, sources, exchanges],
           "concurrency_limit": service.settings.llm_concurrency}
     asking = [question.submit(**io),
@@ -127,6 +139,11 @@ def _chat_tab(service: RagService) -> None:
     # way and forget the turns, sources and export too.
     chatbot.clear(clear, exported, [turns, groups, sources, exchanges, exported, export],
                   queue=False, cancels=asking)
+
+    def on_refresh(kept: list[str] | None) -> Any:
+        return document_choices(service, kept)
+
+    return {"fn": on_refresh, "inputs": picked, "outputs": picked, "queue": False}
 
 
 def _export_folder() -> Path:
@@ -176,17 +193,70 @@ def _settings_controls(service: RagService) -> tuple[gr.Slider, gr.Radio]:
     return top_k, mode
 
 
+def _scope_controls() -> tuple[gr.Dropdown, gr.Textbox, gr.Textbox]:
+    """Which articles the questions search: some documents, a range of publication days."""
+    picked = gr.Dropdown(choices=[], value=[], multiselect=True, label="Articles",
+                         info="Search only these (none picked: all).", min_width=300,
+                         elem_id="doc-picker")
+    since, until = (gr.Textbox(label=label, placeholder="YYYY-MM-DD", max_lines=1, info=info,
+                               min_width=140, elem_id=elem)
+                    for label, info, elem in (
+                        ("Published from", "Undated articles then drop out.", "since"),
+                        ("Published until", "Both days included.", "until")))
+    return picked, since, until
+
+
+def scope_filters(doc_ids: list[str] | None, since: str | None,
+                  until: str | None) -> Filters | None:
+    """The picker and the date range as the service's filter (None: all articles); a
+    ValueError says what is wrong with the dates."""
+    try:
+        filters = Filters(doc_ids=doc_ids or None, since=(since or "").strip() or None,
+                          until=(until or "").strip() or None)
+    except ValidationError as exc:  # only the days are typed in
+        fields = {"since": "Published from: ", "until": "Published until: "}
+        raise ValueError("; ".join(
+            fields.get(str(e["loc"][0]) if e["loc"] else "", "")
+            + ("write the day as YYYY-MM-DD" if e["type"] == "string_pattern_mismatch"
+               else e["msg"].removeprefix("Value error, ")) for e in exc.errors())) from None
+    return filters if filters.given() else None
+
+
+def document_choices(service: RagService, kept: list[str] | None) -> Any:
+    """The picker's documents by headline (file name without one), outlet and date; the
+    documents picked that still exist stay picked."""
+    try:
+        docs = service.documents()
+    except Exception:  # the picker keeps its list; the chat still works
+        log.exception("listing documents for the picker failed")
+        return gr.skip()
+    choices = [(_label(d), d.doc_id) for d in sorted(
+        docs, key=lambda d: (d.published or "", d.title or d.source), reverse=True)]
+    ids = {d.doc_id for d in docs}
+    return gr.Dropdown(choices=choices, value=[i for i in kept or [] if i in ids],
+                       multiselect=True)
+
+
+def _label(doc: DocumentInfo) -> str:
+    """"Orban meets Putin — Reuters, 2024-07-05": what a reader knows an article by."""
+    title = doc.title or doc.source
+    title = title if len(title) <= 90 else title[:89] + "…"
+    about = ", ".join(x for x in (doc.site, doc.published) if x)
+    return f"{title} — {about}" if about else title
+
+
 def _example_text(event: gr.SelectData) -> str:
     return event.value["text"]
 
 
 def stream_answer(service: RagService, text: str, chat: Messages, history: Messages,
                   cards: list[str], top_k: int, mode: str,
-                  on_answer: Callable[[Answer], None] | None = None) -> Iterator[tuple[Any, ...]]:
+                  on_answer: Callable[[Answer], None] | None = None,
+                  filters: Filters | None = None) -> Iterator[tuple[Any, ...]]:
     """Stream one answer into the chat, then link its markers and show its sources.
 
     Yields (question box, chat, turns, source groups, sources panel); `on_answer` is given
-    the finished Answer just before the last yield.
+    the finished Answer just before the last yield; `filters`: the articles searched.
     """
     question = (text or "").strip()
     if not question:
@@ -197,10 +267,10 @@ def stream_answer(service: RagService, text: str, chat: Messages, history: Messa
     yield "", chat, gr.skip(), gr.skip(), gr.skip()
     turn = len(cards) + 1
     try:
-        answer = yield from _stream(service, question, chat, history, top_k, mode)
+        answer = yield from _stream(service, question, chat, history, top_k, mode, filters)
+        # The cards' headlines, outlets and dates come with the citations.
         panel_group = render.render_sources_group(
-            answer, question, turn, lambda doc_id: _article_text(service, doc_id),
-            _titles(service, answer))
+            answer, question, turn, lambda doc_id: _article_text(service, doc_id))
     except Exception as exc:  # any service failure becomes a message in the chat
         log.exception("answering %r failed", question)
         chat = [*chat, {"role": "assistant", "content": render.render_error(describe_error(exc))}]
@@ -216,11 +286,13 @@ def stream_answer(service: RagService, text: str, chat: Messages, history: Messa
 
 
 def _stream(service: RagService, question: str, chat: Messages, history: Messages,
-            top_k: int, mode: str) -> Generator[tuple[Any, ...], None, Answer]:
+            top_k: int, mode: str,
+            filters: Filters | None) -> Generator[tuple[Any, ...], None, Answer]:
     """Show the answer text as it arrives; return the finished Answer."""
     turns = [Turn(role=t["role"], content=t["content"]) for t in history]  # type: ignore[arg-type]
     text = ""
-    for event in service.ask_stream(question, top_k, history=turns, mode=mode):
+    for event in service.ask_stream(question, top_k, history=turns, mode=mode,
+                                    filters=filters):
         if isinstance(event, Answer):
             return event
         if isinstance(event, TextDelta):
@@ -237,17 +309,6 @@ def _article_text(service: RagService, doc_id: str) -> str | None:
     except Exception:
         log.exception("reading the text of %s failed", doc_id)
         return None
-
-
-def _titles(service: RagService, answer: Answer) -> dict[str, str]:
-    """Article titles for the source cards; a card without a title is still useful."""
-    if not answer.citations:
-        return {}
-    try:
-        return {d.doc_id: d.title for d in service.documents()}
-    except Exception:
-        log.exception("listing documents for source titles failed")
-        return {}
 
 
 # -- documents ---------------------------------------------------------------------------------
@@ -279,8 +340,10 @@ class Uploads:
                     parent.rmdir()
 
 
-def _documents_tab(service: RagService, received: set[str]) -> dict[str, Any]:
-    """Build the tab; return the event spec that refreshes its table and delete choices."""
+def _documents_tab(service: RagService, received: set[str],
+                   pick: dict[str, Any]) -> dict[str, Any]:
+    """Build the tab; return the event spec that refreshes its table and delete choices.
+    `pick`: the spec that refreshes the chat's document picker, run after each change."""
     summary = gr.HTML(elem_id="docs-summary")
     table = gr.Dataframe(headers=render.DOCUMENT_HEADERS, interactive=False, wrap=True,
                          elem_id="docs-table", column_widths=["22%", "46%", "8%", "10%", "14%"],
@@ -318,9 +381,9 @@ def _documents_tab(service: RagService, received: set[str]) -> dict[str, Any]:
     # preprocess off: the handler takes Gradio's FileData dicts; gr.File's own preprocess
     # would leave an empty temp file in the upload folder for each file (Gradio 6.31).
     ingest.click(on_ingest, files, [ingest_result, files, *listing], concurrency_limit=1,
-                 concurrency_id="writes", preprocess=False)
+                 concurrency_id="writes", preprocess=False).then(**pick)
     delete.click(on_delete, choice, [delete_result, *listing], concurrency_limit=1,
-                 concurrency_id="writes")
+                 concurrency_id="writes").then(**pick)
     return {"fn": on_refresh, "inputs": None, "outputs": listing}
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 
 from rag.answering.markers import MARKER, numbers
-from rag.schemas import Answer, Citation, DocumentInfo, Passage
+from rag.schemas import NO_MATCH, Answer, Citation, DocumentInfo, Passage
 
 CONTEXT_CHARS = 220  # article text shown on each side of a cited span
 UNSUPPORTED_TITLE = "not supported by the cited passages"
@@ -59,9 +60,11 @@ def link_markers(escaped: str, turn: int, cited: Mapping[int, str]) -> str:
 def render_answer(answer: Answer, turn: int) -> str:
     """The finished answer as chat message HTML: linked markers, sentences its passages do
     not support marked (with a note saying how many), or a plain refusal."""
+    if answer.refused and answer.answer.startswith(NO_MATCH):  # the filter's doing, not theirs
+        return f'<div class="refusal scope-empty">{html.escape(answer.answer)}</div>'
     if answer.refused:
         return render_refusal(answer.answer) + render_related(answer.related)
-    cited = {c.n: f"{c.source} (score {c.score:.2f})" for c in answer.citations}
+    cited = {c.n: f"{c.title or c.source} (score {c.score:.2f})" for c in answer.citations}
     body = "".join(_marked(link_markers(html.escape(piece), turn, cited), flagged)
                    for piece, flagged in split_unsupported(answer.answer, answer.unsupported))
     return f'<div class="answer">{body}</div>{_support_note(answer)}{_answer_meta(answer)}'
@@ -104,7 +107,7 @@ def render_related(passages: Sequence[Passage], chars: int = 160) -> str:
     if not passages:
         return ""
     items = "".join(
-        f'<li><span class="related-src">{html.escape(p.source)}</span> '
+        f'<li><span class="related-src">{html.escape(p.title or p.source)}</span> '
         f"{html.escape(p.text[:chars].rstrip())}{'…' if len(p.text) > chars else ''}</li>"
         for p in passages)
     return ('<div class="related"><div class="related-head">Related reading '
@@ -200,36 +203,50 @@ def _paragraphs(text: str) -> str:
     return html.escape(_BLANK_LINES.sub("\n", text))
 
 
-def render_source_card(citation: Citation, turn: int, article: str | None,
-                       title: str | None = None) -> str:
-    if title and article and article.startswith(title) and citation.start <= CONTEXT_CHARS:
-        title = None  # the passage shown starts at the article's top: the title is in it
-    title_html = (f'<div class="src-title" title="{html.escape(title)}">{html.escape(title)}'
-                  "</div>" if title else "")
+def render_source_card(citation: Citation, turn: int, article: str | None) -> str:
+    """A cited passage under its article's headline (the file name where it has none),
+    outlet and date."""
+    name = citation.title or citation.source
     return (
         f'<article class="src-card" id="{card_id(turn, citation.n)}">'
         f'<header class="src-head"><span class="src-n">[{citation.n}]</span>'
-        f'<span class="src-name">{html.escape(citation.source)}</span>'
+        f'<span class="src-name">{html.escape(name)}</span>'
         f'<span class="src-score" title="retrieval score">score {citation.score:.2f}</span>'
-        f"</header>{title_html}{render_passage(citation, article)}</article>"
+        f"</header>{_article_line(citation)}{render_passage(citation, article)}</article>"
     )
 
 
+def _article_line(passage: Passage) -> str:
+    """"Reuters · 5 July 2024", the outlet linked to the article's URL; "" if neither."""
+    site = html.escape(passage.site or "")
+    if passage.url and passage.url.lower().startswith(("https://", "http://")):
+        site = (f'<a class="src-site" href="{html.escape(passage.url)}" target="_blank" '
+                f'rel="noopener noreferrer">{site or "the article"}</a>')
+    elif site:
+        site = f'<span class="src-site">{site}</span>'
+    when = ""
+    if passage.published:
+        day = date.fromisoformat(passage.published)
+        when = (f'<time class="src-date" datetime="{day.isoformat()}">'
+                f"{day.day} {day:%B %Y}</time>")
+    parts = [p for p in (site, when) if p]
+    return f'<div class="src-meta">{" · ".join(parts)}</div>' if parts else ""
+
+
 def render_sources_group(answer: Answer, question: str, turn: int,
-                         article_text: Callable[[str], str | None],
-                         titles: Mapping[str, str] | None = None) -> str:
+                         article_text: Callable[[str], str | None]) -> str:
     """The source cards of one answer, under the question they answer."""
     head = (f'<div class="src-group-head"><span class="src-q-n">Answer {turn}</span> '
             f"{html.escape(question)}</div>")
     if answer.refused or not answer.citations:
-        note = "No passage answers this question." if answer.refused else "No sources cited."
+        note = ("No article matches the filter." if answer.answer.startswith(NO_MATCH) else
+                "No passage answers this question." if answer.refused else "No sources cited.")
         body = f'<p class="src-none">{note}</p>'
     else:
         # Several citations often quote one article: read its text once.
         docs = dict.fromkeys(c.doc_id for c in answer.citations)
         texts = {doc: article_text(doc) for doc in docs}
-        body = "".join(render_source_card(c, turn, texts[c.doc_id], (titles or {}).get(c.doc_id))
-                       for c in answer.citations)
+        body = "".join(render_source_card(c, turn, texts[c.doc_id]) for c in answer.citations)
     return f'<section class="src-group" data-turn="{turn}">{head}{body}</section>'
 
 

@@ -69,8 +69,8 @@ a.cite:hover, a.cite:focus { background: #4f46e5; color: #fff !important; }
 .src-name { flex: 1; font-weight: 600; overflow-wrap: anywhere; }
 .src-score { font-size: .8em; color: var(--body-text-color-subdued);
   font-variant-numeric: tabular-nums; white-space: nowrap; }
-.src-title { margin-top: .1rem; font-size: .82em; color: var(--body-text-color-subdued);
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.src-meta { margin-top: .1rem; font-size: .82em; color: var(--body-text-color-subdued); }
+.src-meta a.src-site { color: inherit; text-decoration: underline dotted; }
 .src-passage { margin: .4rem 0 0; font-size: .9em; line-height: 1.5; white-space: pre-line;
   color: var(--body-text-color-subdued); }
 .src-passage mark { background: #fde68a; color: #1f2937; padding: .05em .1em;

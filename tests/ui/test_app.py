@@ -20,7 +20,7 @@ from rag.answering import TextDelta
 from rag.answering.generative import LLMBusyError, LLMUnavailableError
 from rag.components.store import StoreError
 from rag.errors import AnswererNotConfiguredError
-from rag.schemas import Answer, Citation, DocumentInfo, Turn
+from rag.schemas import Answer, Citation, DocumentInfo, Filters, Turn
 from tests.conftest import make_settings
 from ui import app
 from ui.errors import describe_error
@@ -40,14 +40,16 @@ class StubService:
         self.answerers: dict[str, object] = {"extractive": object()}
         self.default_mode = "extractive"
         self.calls: list[tuple[str, int | None, list[Turn], str | None]] = []
+        self.filters: list[Filters | None] = []
         self.uploads: list[tuple[str, bytes]] = []
         self.docs = [DocumentInfo(doc_id="d1", source="a.txt", title="A", content_hash="h",
                                   chars=len(ARTICLE), chunks=1, ingested_at="2026-01-01")]
 
     def ask_stream(self, question: str, top_k: int | None = None,
-                   history: Sequence[Turn] = (),
-                   mode: str | None = None) -> Iterator[TextDelta | Answer]:
+                   history: Sequence[Turn] = (), mode: str | None = None,
+                   filters: Filters | None = None) -> Iterator[TextDelta | Answer]:
         self.calls.append((question, top_k, list(history), mode))
+        self.filters.append(filters)
         yield TextDelta("They met ")
         if self.fail:
             raise self.fail
@@ -256,3 +258,36 @@ def test_delete_outcomes(stub: StubService) -> None:
     assert "Choose a document" in app.delete_document(stub, None)  # type: ignore[arg-type]
     stub.fail = StoreError("locked")
     assert "Delete failed" in app.delete_document(stub, "d1")  # type: ignore[arg-type]
+
+
+def test_the_picker_and_the_date_range_become_the_services_filter(stub: StubService) -> None:
+    assert app.scope_filters([], " ", "") is None  # nothing picked: every article
+    picked = app.scope_filters(["0123456789abcdef"], " 2024-07-01 ", "2024-07-05")
+    assert picked == Filters(doc_ids=["0123456789abcdef"], since="2024-07-01",
+                             until="2024-07-05")
+    for since, until, said in [("2024-13-01", "", "Published from: 2024-13-01 is not a day"),
+                               ("", "5/7/2024", "Published until: write the day as YYYY-MM-DD"),
+                               ("2024-07-02", "2024-07-01", "is after until")]:
+        with pytest.raises(ValueError, match=said):
+            app.scope_filters(None, since, until)
+    list(app.stream_answer(stub, "Where?", [], [], [], 4, "extractive",  # type: ignore[arg-type]
+                           filters=picked))
+    assert stub.filters == [picked]
+
+
+def test_the_picker_lists_documents_by_headline_newest_first_and_keeps_what_is_picked(
+        stub: StubService) -> None:
+    def doc(doc_id: str, title: str, published: str | None = None,
+            site: str | None = None) -> DocumentInfo:
+        return DocumentInfo(doc_id=doc_id, source=f"{doc_id}.txt", title=title,
+                            published=published, site=site, content_hash="h", chars=1,
+                            chunks=1, ingested_at="")
+
+    stub.docs = [doc("d1", ""), doc("d2", "Older", "2023-10-17", "AP"),
+                 doc("d3", "Newer", "2024-07-05")]
+    update = app.document_choices(stub, ["d3", "gone"])  # type: ignore[arg-type]
+    assert update.choices == [("Newer — 2024-07-05", "d3"), ("Older — AP, 2023-10-17", "d2"),
+                                 ("d1.txt", "d1")]
+    assert update.value == ["d3"]
+    stub.fail = StoreError("down")
+    assert app.document_choices(stub, ["d3"]) == SKIP  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from rag.answering import TextDelta
 from rag.answering.generative import LLMUnavailableError
 from rag.answering.markers import cited_numbers
 from rag.api.app import create_app
-from rag.schemas import Answer, Turn
+from rag.schemas import Answer, Filters, Turn
 from rag.service import RagService
 from tests.conftest import ARTICLES, serving, wait_for_chat
 from ui.shell import build_chat_app
@@ -58,11 +58,12 @@ class Spy:
         self.answers: list[Answer] = []
 
     def __call__(self, question: str, top_k: int | None = None, history: Sequence[Turn] = (),
-                 mode: str | None = None) -> Iterator[TextDelta | Answer]:
+                 mode: str | None = None,
+                 filters: Filters | None = None) -> Iterator[TextDelta | Answer]:
         self.histories.append(list(history))
         if question == FAILING:
             raise LLMUnavailableError("LLM endpoint unreachable: connection refused")
-        for event in self.real(question, top_k, history, mode):
+        for event in self.real(question, top_k, history, mode, filters):
             if isinstance(event, Answer):
                 self.answers.append(event)
             time.sleep(PARTIAL_HOLD_S if isinstance(event, Answer) else STREAM_DELAY_S)
@@ -208,7 +209,7 @@ def test_chat_answers_with_linked_sources_follow_ups_refusals_and_errors(
         expect(marker).to_have_attribute("href", f"#src-1-{first.n}")
         card = page.locator(f"#sources-panel #src-1-{first.n}")
         expect(card.locator(".src-passage > mark")).to_have_text(first.text)
-        expect(card).to_contain_text(first.source)
+        expect(card).to_contain_text(first.title or first.source)  # the headline
         expect(card).to_contain_text(f"score {first.score:.2f}")
         marker.click()  # the marker takes the reader to its card
         expect(card).to_be_in_viewport()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
 from rag.answering.base import REFUSAL
 from rag.schemas import Answer, Citation, DocumentInfo, Timings
@@ -62,10 +63,16 @@ def test_passage_window_at_the_article_edges_has_no_ellipsis() -> None:
 def test_card_escapes_article_text_source_and_title() -> None:
     evil = "Talks <lasted> two hours & ended \"warmly\"."
     cit = citation(text=evil, source="<b>x</b>.txt")
-    card = render.render_source_card(cit, 1, ARTICLE, title="<script>alert(1)</script>")
-    assert "<script>" not in card and "<b>x</b>" not in card and "<lasted>" not in card
-    assert "&lt;script&gt;" in card and "&lt;b&gt;x&lt;/b&gt;.txt" in card
+    card = render.render_source_card(cit, 1, ARTICLE)
+    assert "<b>x</b>" not in card and "<lasted>" not in card
+    assert "&lt;b&gt;x&lt;/b&gt;.txt" in card
     assert '<mark>Talks &lt;lasted&gt; two hours &amp; ended &quot;warmly&quot;.</mark>' in card
+    titled = cit.model_copy(update={"title": "<script>alert(1)</script>", "site": "<i>S</i>",
+                                    "url": 'https://x.test/"><script>'})
+    card = render.render_source_card(titled, 1, ARTICLE)
+    assert "<script>" not in card and "<i>" not in card
+    assert "&lt;script&gt;alert(1)" in card and "&lt;i&gt;S&lt;/i&gt;" in card
+    assert 'href="https://x.test/&quot;&gt;&lt;script&gt;"' in card
 
 
 def test_card_has_the_id_its_marker_links_to_and_shows_the_score() -> None:
@@ -74,12 +81,20 @@ def test_card_has_the_id_its_marker_links_to_and_shows_the_score() -> None:
     assert "score 0.81" in card and "003.txt" in card and "[2]" in card
 
 
-def test_card_shows_the_title_unless_the_passage_shown_already_starts_with_it() -> None:
-    far = "x " * 200 + SPAN
-    cit = citation().model_copy(update={"start": far.index(SPAN), "end": len(far)})
-    assert 'class="src-title"' in render.render_source_card(cit, 1, far, title="x x")
-    near = render.render_source_card(citation(), 1, ARTICLE, title="Orban flew to Beijing")
-    assert 'class="src-title"' not in near
+def test_card_shows_headline_outlet_and_date_and_the_file_name_only_without_a_title() -> None:
+    cit = citation().model_copy(update={"title": "Orban in Beijing", "site": "Reuters",
+                                        "published": "2024-07-05",
+                                        "url": "https://example.com/orban"})
+    card = render.render_source_card(cit, 1, ARTICLE)
+    assert '<span class="src-name">Orban in Beijing</span>' in card and "003.txt" not in card
+    assert ('<div class="src-meta"><a class="src-site" href="https://example.com/orban" '
+            'target="_blank" rel="noopener noreferrer">Reuters</a> · <time class="src-date" '
+            'datetime="2024-07-05">5 July 2024</time></div>') in card
+    bare = render.render_source_card(citation(), 1, ARTICLE)
+    assert '<span class="src-name">003.txt</span>' in bare and "src-meta" not in bare
+    dated = citation().model_copy(update={"published": "2023-10-17", "url": "javascript:x"})
+    card = render.render_source_card(dated, 1, ARTICLE)
+    assert '<div class="src-meta"><time' in card and "javascript" not in card
 
 
 def test_passage_falls_back_to_the_cited_text_when_the_article_changed_or_is_gone() -> None:
@@ -166,7 +181,7 @@ def test_a_citation_without_a_short_answer_renders_as_before() -> None:
 
 def test_the_source_card_carries_the_short_answer_mark() -> None:
     cit = with_value(citation(n=2), ARTICLE, "Beijing")
-    card = render.render_source_card(cit, 3, ARTICLE, title="<b>T</b>")
+    card = render.render_source_card(cit, 3, ARTICLE)
     assert VALUE.findall(card) == ["Beijing"] and 'id="src-3-2"' in card
     group = render.render_sources_group(answer("Beijing: they met there. [2]", [cit]), "Where?",
                                         3, lambda _: ARTICLE)
@@ -215,10 +230,20 @@ def test_sources_group_reads_each_article_once() -> None:
         reads.append(doc_id)
         return ARTICLE
 
-    ans = answer("x [1] y [2]", [citation(1), citation(2, text="Orban flew to Beijing on Monday.")])
-    group = render.render_sources_group(ans, "q", 1, article_text, {"d3": "A title"})
+    ans = answer("x [1] y [2]", [citation(1), citation(2, text="Orban flew to Beijing on Monday.")
+                                 .model_copy(update={"title": "A title"})])
+    group = render.render_sources_group(ans, "q", 1, article_text)
     assert reads == ["d3"]
     assert group.count('class="src-card"') == 2 and "A title" in group
+
+
+def test_a_filter_that_matches_nothing_is_no_refusal_of_the_articles() -> None:
+    said = "No article matches the filter: site 'Reuters', since 2025-01-01."
+    html = render.render_answer(answer(said, [], refused=True), turn=1)
+    assert "Not in the articles" not in html
+    assert html == f'<div class="refusal scope-empty">{escape(said)}</div>'
+    group = render.render_sources_group(answer(said, [], refused=True), "q", 1, lambda _: None)
+    assert "No article matches the filter." in group and "No passage" not in group
 
 
 def test_sources_panel_shows_the_newest_answer_first_or_an_empty_hint() -> None:
