@@ -81,7 +81,10 @@ class UrlRequest(BaseModel):
     """POST /v1/documents as JSON: an article's page or an RSS/Atom feed to ingest."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=2048, pattern=r"^https?://", description=(
+    # A host of letters, digits, dots and hyphens (no IPv6 literal: "http://[" does not
+    # even parse), an optional port, then any path without white space.
+    url: str = Field(max_length=2048, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#]\S*)?$",
+                     description=(
         "An article's page, or a feed whose entries' pages are ingested (new entries only, "
         "when it was ingested before). Only http(s); private addresses are refused unless "
         "the server allows them (RAG_FETCH_ALLOW_PRIVATE)."),
