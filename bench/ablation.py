@@ -15,7 +15,6 @@ and the retrieval setting (RAG_RETRIEVAL=dense):
 - fitted weights: features weighed by the weights fitted on dev (off: every feature alike);
 - gates: only a sentence holding what is asked may answer (off: any sentence may);
 - short answer: the answer starts with the entity found (off: the quoted sentences alone);
-- beside sentences: the sentences just past a retrieved passage's ends are read too;
 - parts: a question in several parts answered part by part (off: as one question);
 - follow-ups: a follow-up read with the question it continues (off: read alone);
 - hybrid retrieval: BM25 fused with dense retrieval (off: dense only);
@@ -91,7 +90,6 @@ ROWS: dict[str, Row] = {
     "without fitted weights": Row(Switches(fitted_weights=False)),
     "without gates": Row(Switches(gates=False)),
     "without short answer": Row(Switches(short_answer=False)),
-    "without beside sentences": Row(Switches(beside=False)),
     "without parts": Row(Switches(parts=False)),
     "without follow-ups": Row(Switches(follow_ups=False)),
     "without hybrid retrieval": Row(retrieval="dense"),

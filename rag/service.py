@@ -56,7 +56,7 @@ class RagService:
         self.answerers: dict[str, Answerer] = {
             "extractive": ExtractiveAnswerer(
                 self.embedder, self.language, VectorCache(self.embedder, SENTENCE_VECTORS, disk),
-                in_context, self.store.passages, switches=self.reader_switches)}
+                in_context, switches=self.reader_switches)}
         if settings.llm == "openai":
             from rag.answering.generative import GenerativeAnswerer
 
@@ -127,7 +127,7 @@ class RagService:
             # A list ("which leaders ...") gathers what every article tells: it reads more.
             # With BM25's best hit that the fusion left out (on the eval: +1 answer, none
             # lost; for each part of a question it cost citation precision).
-            listing = question.parts[0].wants_list
+            listing = question.parts[0].wants_list or question.timeline
             return self.search(rewritten or question.search_text,
                                k + LIST_EXTRA if listing else k, LEXICAL_EXTRA, filters)
         found: dict[str, Passage] = {}

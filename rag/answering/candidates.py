@@ -1,18 +1,14 @@
-"""The sentences an extractive answer may quote: those of the retrieved passages, and the
-few just past each passage's ends (a chunk boundary can fall between a topic and what is
-said of it)."""
+"""The sentences an extractive answer may quote: those of the retrieved passages."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from rag.components.store import adjacent_chunk_ids
 from rag.schemas import Passage
 from rag.text import sentence_spans
 
-NEIGHBOUR_SENTENCES = 2  # read past each end of a retrieved chunk
 MIN_WORDS = 3  # shorter lines ("Photo: AP") answer nothing
 _PRONOUN_OPENING = re.compile(r"(?:He|She|They|His|Her|Their|It)\b")
 
@@ -50,28 +46,9 @@ def sentences(passage: Passage, rank: int) -> list[Candidate]:
     return out
 
 
-def gather(passages: Sequence[Passage],
-           chunks: Callable[[list[str]], list[Passage]] | None) -> list[Candidate]:
-    """Every sentence of the passages, then those just past their ends; each span once."""
-    read = [c for rank, p in enumerate(passages) for c in sentences(p, rank)]
-    return _unique([*read, *_beside(passages, chunks)])
-
-
-def _beside(passages: Sequence[Passage],
-            chunks: Callable[[list[str]], list[Passage]] | None) -> list[Candidate]:
-    if chunks is None:
-        return []
-    retrieved = {p.chunk_id for p in passages}
-    anchors = {cid: (rank, p) for rank, p in enumerate(passages)
-               for cid in adjacent_chunk_ids(p.chunk_id) if cid not in retrieved}
-    out: list[Candidate] = []
-    for neighbour in chunks(list(anchors)) if anchors else []:
-        rank, anchor = anchors[neighbour.chunk_id]
-        after = neighbour.start > anchor.start
-        outside = [c for c in sentences(neighbour, rank)
-                   if (c.start >= anchor.end if after else c.end <= anchor.start)]
-        out += outside[:NEIGHBOUR_SENTENCES] if after else outside[-NEIGHBOUR_SENTENCES:]
-    return out
+def gather(passages: Sequence[Passage]) -> list[Candidate]:
+    """Every sentence of the passages; a sentence two overlapping chunks share, once."""
+    return _unique(c for rank, p in enumerate(passages) for c in sentences(p, rank))
 
 
 def _unique(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -15,7 +15,7 @@ answered is refused, with the closest passages as related reading, never as supp
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -56,7 +56,6 @@ class Switches:
     fitted_weights: bool = True  # False: every feature weighs alike
     short_answer: bool = True  # start with the entity found
     gates: bool = True  # only a sentence holding what is asked may answer (features.eligible)
-    beside: bool = True  # read the sentences just past a passage's ends
     parts: bool = True  # answer a question in several parts part by part
     follow_ups: bool = True  # read a follow-up with the question it continues
 
@@ -85,16 +84,12 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: EmbeddingModel, language: LanguagePipeline,
                  vectors: VectorCache | None = None, in_context: SentenceVectors | None = None,
-                 chunks: Callable[[list[str]], list[Passage]] | None = None,
                  weights: Weights | None = None, switches: Switches | None = None) -> None:
-        """`chunks`: chunk ids -> passages (the store's), to read past a retrieved chunk's
-        ends; None reads the retrieved passages only."""
         self.embedder = embedder
         self.language = language
         self.switches = switches = switches or Switches()
         self.weights = weights or (Weights.load() if switches.fitted_weights
                                    else Weights.uniform())
-        self._chunks = chunks if switches.beside else None
         self._vectors = vectors or VectorCache(embedder, SENTENCE_VECTORS)
         self._in_context = in_context  # each sentence read in its chunk, from ingest
 
@@ -155,7 +150,7 @@ class ExtractiveAnswerer:
 
     def read(self, question: Question, passages: Sequence[Passage]) -> Reading | None:
         """The candidates, parsed, with a row of features for each part of the question."""
-        candidates = gather(passages, self._chunks)
+        candidates = gather(passages)
         if not candidates:
             return None
         texts = list(dict.fromkeys(c.passage.text for c in candidates))

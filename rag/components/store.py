@@ -472,16 +472,6 @@ def chunk_id(doc_id: str, content_hash: str, index: int) -> str:
     return f"{doc_id}:{content_hash[:12]}:{index:05d}"
 
 
-def adjacent_chunk_ids(of: str) -> list[str]:
-    """The ids of the chunks before and after chunk `of` in its document's version."""
-    doc_id, _, rest = of.partition(":")
-    version, _, index = rest.partition(":")
-    if not version or not index.isdigit():
-        return []
-    i = int(index)
-    return [chunk_id(doc_id, version, j) for j in (i - 1, i + 1) if j >= 0]
-
-
 def _committed(meta: Any, versions: dict[str, Any]) -> bool:
     """Is this chunk part of its document's committed version?"""
     return versions.get(str(meta.get("doc_id"))) == meta.get("content_hash")

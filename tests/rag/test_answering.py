@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from rag.answering.base import REFUSAL, AnswerDraft, TextDelta, cited_numbers
-from rag.answering.candidates import NEIGHBOUR_SENTENCES, Candidate, gather, sentences
+from rag.answering.candidates import Candidate, gather, sentences
 from rag.answering.extractive import RELATED, ExtractiveAnswerer, Quote, _compose
 from rag.answering.features import (
     FEATURES,
@@ -387,27 +387,17 @@ def test_the_stream_is_the_answer_in_pieces_then_the_draft(
     assert {c.doc_id for c in draft.citations} == {"a", "b"}, "each part cites its article"
 
 
-def test_the_sentences_past_a_passages_end_are_candidates() -> None:
-    """A chunk boundary can fall between a topic and what is said of it: the first
-    NEIGHBOUR_SENTENCES sentences of the next chunk are read, not the rest of it."""
+def test_candidates_are_the_passages_sentences_each_once() -> None:
+    """Overlapping chunks repeat sentences: each article span is a candidate once, ranked
+    as the best passage it was read in."""
     first = passage("Orban went to Beijing. He met Putin there on Tuesday.", index=0)
-    after = ("Their talks lasted three hours. Energy was the main topic. They spoke of gas. "
-             "Nothing else was said.")
-    second = passage(after, start=first.end + 1, index=1)
-    asked: list[list[str]] = []
-
-    def chunks(ids: list[str]) -> list[Passage]:
-        asked.append(ids)
-        return [second] if second.chunk_id in ids else []
-
-    read_ = gather([first], chunks)
-    assert asked == [[second.chunk_id]]
-    beside = [c for c in read_ if c.passage is second]
-    assert [c.text for c in beside] == ["Their talks lasted three hours.",
-                                        "Energy was the main topic."][:NEIGHBOUR_SENTENCES]
-    assert all(c.rank == 0 for c in beside), "ranked as the passage they were read with"
-    assert [c.text for c in gather([first], None)] == ["Orban went to Beijing.",
-                                                       "He met Putin there on Tuesday."]
+    overlap = passage("He met Putin there on Tuesday. Their talks lasted three hours.",
+                      start=first.start + 23, index=1)
+    read_ = gather([first, overlap])
+    assert [c.text for c in read_] == ["Orban went to Beijing.",
+                                       "He met Putin there on Tuesday.",
+                                       "Their talks lasted three hours."]
+    assert [c.rank for c in read_] == [0, 0, 1]
 
 
 # -- composing the answer --------------------------------------------------------------
@@ -620,16 +610,14 @@ def test_streaming_yields_the_answer_text_then_the_answer(corpus_service: RagSer
 
 
 def test_top_k_limits_what_the_answer_can_cite(corpus_service: RagService) -> None:
-    from rag.components.store import adjacent_chunk_ids
     from rag.service import LEXICAL_EXTRA
 
     answer = corpus_service.ask(BEIJING_Q, top_k=1)
-    # The top k, BM25's best hit beyond them, and the sentences just past their ends.
+    # The top k and BM25's best hit beyond them.
     assert 1 <= len(answer.retrieved) <= 1 + LEXICAL_EXTRA
     assert answer.retrieved[0].chunk_id == corpus_service.search(BEIJING_Q, top_k=1)[0].chunk_id
     read_ = {p.chunk_id for p in answer.retrieved}
-    allowed = read_ | {n for cid in read_ for n in adjacent_chunk_ids(cid)}
-    assert answer.citations and {c.chunk_id for c in answer.citations} <= allowed
+    assert answer.citations and {c.chunk_id for c in answer.citations} <= read_
 
 
 def test_a_list_and_each_part_read_more_passages(corpus_service: RagService) -> None:
@@ -667,22 +655,6 @@ def test_the_service_reads_the_question_once_for_retrieval_and_answer(
     (asked,) = seen
     assert asked == corpus_service.read("Which Chinese policy was that forum about?", history)
     assert asked.is_follow_up and asked.context == history[0].content
-
-
-def test_the_store_serves_the_sentences_past_a_retrieved_chunks_end(
-        corpus_service: RagService) -> None:
-    """The store's chunks (what the service gives the answerer) serve the reading past a
-    chunk's ends: sentences of the same article, outside the chunk, at its offsets."""
-    (first,) = [p for p in corpus_service.search("post on his Facebook page ceasefire", 5)
-                if "Facebook page, Mr Orban" in p.text]
-    beside = [c for c in gather([first], corpus_service.store.passages)
-              if c.passage.chunk_id != first.chunk_id]
-    assert beside and all(c.passage.doc_id == first.doc_id for c in beside)
-    text = corpus_service.document_text(first.doc_id)
-    assert text is not None
-    for c in beside:
-        assert text[c.start:c.end] == c.text
-        assert c.start >= first.end or c.end <= first.start
 
 
 def test_weights_fitted_for_other_features_are_refused(tmp_path: Path) -> None:
