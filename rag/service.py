@@ -18,7 +18,7 @@ from rag.answering import AnswerDraft, Answerer, TextDelta
 from rag.answering.extractive import SENTENCE_VECTORS, ExtractiveAnswerer, Switches
 from rag.answering.question import Question, read_question
 from rag.components.embedding import build_embedding_model
-from rag.components.language import LanguagePipeline
+from rag.components.language import shared as shared_language
 from rag.components.sentence_vectors import sentence_vectors_for
 from rag.components.store import ChunkStore, open_store
 from rag.components.vector_cache import DiskVectors, VectorCache
@@ -38,7 +38,7 @@ class RagService:
         """short_lived: one question, then the process exits (`rag ask`). reader: the
         extractive reader's mechanisms (the ablation turns them off)."""
         self.settings = settings
-        self.language = LanguagePipeline()
+        self.language = shared_language()
         self.embedder = build_embedding_model(settings, quick_load=short_lived)
         self.store: ChunkStore = open_store(settings, self.embedder.name)
         self.retriever = Retriever(

