@@ -8,32 +8,10 @@ import pytest
 
 from ingest.limits import LoadError, ReadLimits
 from ingest.loaders import doc_id_for, load_bytes, load_file
+from tests.hostile_files import text_pdf
 
 LIMIT = 1_000_000
 LIMITS = ReadLimits(max_bytes=LIMIT)
-
-
-def minimal_pdf(text: str) -> bytes:
-    """A one-page PDF with `text` in Helvetica, built by hand (xref offsets computed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for i, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
 
 
 def test_txt_keeps_text_title_hash_and_stable_id() -> None:
@@ -60,7 +38,7 @@ def test_html_drops_markup_scripts_and_styles() -> None:
 
 
 def test_pdf_text_is_extracted() -> None:
-    doc = load_bytes("talks.pdf", minimal_pdf("Orban met Putin in Beijing."), LIMITS)
+    doc = load_bytes("talks.pdf", text_pdf("Orban met Putin in Beijing."), LIMITS)
     assert "Orban met Putin in Beijing." in doc.text
 
 

@@ -150,9 +150,9 @@ def test_a_text_file_is_titled_by_its_first_line() -> None:
 
 
 def pdf_with_info(info: bytes) -> bytes:
-    from tests.ingest.test_loaders import minimal_pdf
+    from tests.hostile_files import text_pdf
 
-    pdf = minimal_pdf("Orban met Putin in Beijing.")
+    pdf = text_pdf("Orban met Putin in Beijing.")
     # An /Info dictionary: appended as object 6 and named in the trailer.
     body, _, _ = pdf.partition(b"xref\n")
     count = 6
