@@ -1,15 +1,16 @@
 """The default answerer: finds the answer in the retrieved sentences and quotes it.
 
 No model writes anything, so it cannot invent a fact. Every sentence of the retrieved
-passages (and the few just past their ends) is read by spaCy and described by a few
-features (features.py): its meaning against the question's, the question's words and names
-in it, an entity of the kind asked for that the question does not name and how close it
-stands to the question's words in the parse, the noun and verb asked about, the speaker.
-Weights fitted on the dev questions (eval/fit_reader.py) turn them into the probability
-that the sentence answers. Each part of the question is answered by its best sentence,
-starting with the short answer found in it (a name, a sum, a date); a part whose best
-sentence scores under the fitted threshold is not answered, and a question with no part
-answered is refused, with the closest passages as related reading, never as support.
+passages is read by spaCy and described by a few features (features.py): its meaning
+against the question's, the question's words and names in it, an entity of the kind asked
+for that the question does not name and how close it stands to what is asked in the parse,
+the noun and verb asked about, the speaker. Models fitted on the dev questions
+(eval/fit_reader.py) rank the sentences and tell whether the articles answer at all. Each
+part of the question is answered by its best sentence, starting with the short answer
+found in it (a name, a sum, a date); a part the articles do not seem to answer says so,
+and a question with no part answered is refused, with the closest passages as related
+reading, never as support. Time (timeline.py): relative dates resolved, "the latest"
+answered as of the newest article, "what happened from A to B" as a timeline.
 """
 
 from __future__ import annotations
@@ -76,7 +77,6 @@ class Reading:
     candidates: list[Candidate]
     annotated: list[Annotated]
     rows: list[np.ndarray]  # per part: one feature row per candidate
-    cosines: np.ndarray  # (candidates, parts)
 
 
 class ExtractiveAnswerer:
@@ -171,7 +171,7 @@ class ExtractiveAnswerer:
         word_vectors = self._vectors(sorted(words))  # cached: words recur across questions
         rows = [feature_rows(part, question, annotated, cosines[:, k], retrieved, word_vectors)
                 for k, part in enumerate(question.parts)]
-        return Reading(candidates, annotated, rows, cosines)
+        return Reading(candidates, annotated, rows)
 
     def _quotes(self, part: Part, reading: Reading, rows: np.ndarray,
                 recent: bool = False) -> list[Quote]:
