@@ -141,10 +141,7 @@ class ExtractiveAnswerer:
         for n, i in enumerate(events, 1):
             c = reading.candidates[i]
             day = day_of(c.passage.published)
-            citations.append(Citation(n=n, source=c.passage.source, doc_id=c.passage.doc_id,
-                                      chunk_id=c.passage.chunk_id, text=c.text, start=c.start,
-                                      end=c.end, score=round(float(ranked[i]), 4),
-                                      **c.passage.article()))
+            citations.append(_citation(c, n, (c.start, c.end), float(ranked[i])))
             lines.append(f"- {f'{day:%-d %B %Y}' if day else 'Undated'}: {c.text} [{n}]")
         return AnswerDraft(answer="\n".join(lines), refused=False, citations=citations)
 
@@ -286,15 +283,9 @@ def _compose(answered: Sequence[tuple[Part, list[Quote]]],
         if i not in numbers:
             c = candidates[i]
             start, end = span(i)
-            text = c.passage.text[start - c.passage.start:end - c.passage.start]
             numbers[i] = len(numbers) + 1
             shown.setdefault(c.passage.doc_id, []).append((start, end))
-            inside = value if value and start <= value[0] and value[1] <= end else None
-            citations.append(Citation(
-                n=numbers[i], source=c.passage.source, doc_id=c.passage.doc_id,
-                chunk_id=c.passage.chunk_id, text=text, start=start, end=end,
-                score=round(score, 4), answer_start=inside[0] if inside else None,
-                answer_end=inside[1] if inside else None, **c.passage.article()))
+            citations.append(_citation(c, numbers[i], (start, end), score, value))
         return f"[{numbers[i]}]"
 
     pieces = []
@@ -316,3 +307,17 @@ def _compose(answered: Sequence[tuple[Part, list[Quote]]],
                 short = f"{short} ({day})"
             pieces.append(f"{short}: {quote} {marks}" if short else f"{quote} {marks}")
     return AnswerDraft(answer=" ".join(pieces), refused=False, citations=citations)
+
+
+def _citation(c: Candidate, n: int, span: tuple[int, int], score: float,
+              value: tuple[int, int] | None = None) -> Citation:
+    """Citation [n] of the article span `span` (offsets in the article) read in candidate
+    `c`'s passage; `value`, the short answer, is marked where it lies inside the span."""
+    start, end = span
+    inside = value if value and start <= value[0] and value[1] <= end else None
+    return Citation(n=n, source=c.passage.source, doc_id=c.passage.doc_id,
+                    chunk_id=c.passage.chunk_id,
+                    text=c.passage.text[start - c.passage.start:end - c.passage.start],
+                    start=start, end=end, score=round(score, 4),
+                    answer_start=inside[0] if inside else None,
+                    answer_end=inside[1] if inside else None, **c.passage.article())
